@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { Pool } from 'undici';
+import { epochSeconds } from '../src/domain/event';
+import { startServerProcess } from '../src/local/server-process';
+import { createDynamoDbClients } from '../src/store/dynamodb-client';
+import { toEventItem } from '../src/store/event-item';
+import { DEFAULT_TABLE_NAMES } from '../src/store/table-schemas';
+import { runAtFixedRate, runAtMaxThroughput, type RunResult } from './load-generators';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '30' },
+    concurrency: { type: 'string', default: '64' },
+    'max-duration': { type: 'string', default: '10' },
+  },
+});
+const rate = Number(values.rate);
+const durationS = Number(values.duration);
+const concurrency = Number(values.concurrency);
+const maxDurationS = Number(values['max-duration']);
+
+const body = JSON.stringify({
+  source: 'bench',
+  event_type: 'order.created',
+  payload: { order_id: 'ord_123', amount: 4999, currency: 'EUR', items: [{ sku: 'A1', qty: 2 }] },
+  metadata: { priority: 'normal' },
+});
+
+function row(name: string, r: RunResult): string {
+  const success = r.sent === 0 ? 0 : (100 * r.succeeded) / r.sent;
+  return [
+    name.padEnd(34),
+    r.achievedRate.toFixed(0).padStart(8),
+    r.latency.p50Ms.toFixed(1).padStart(8),
+    r.latency.p95Ms.toFixed(1).padStart(8),
+    r.latency.p99Ms.toFixed(1).padStart(8),
+    `${success.toFixed(2)}%`.padStart(9),
+    Object.keys(r.failuresByReason).length ? `  failures: ${JSON.stringify(r.failuresByReason)}` : '',
+  ].join(' ');
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`Starting the API and the embedded engine (as npm start does)...\n`);
+  const server = await startServerProcess({ LOG_LEVEL: 'warn' });
+  const pool = new Pool(server.url, { connections: concurrency });
+  const db = createDynamoDbClients({ region: 'us-east-1', endpoint: server.dynamodbEndpoint });
+  try {
+    const postEvent = async (): Promise<boolean | string> => {
+      const res = await pool.request({
+        method: 'POST',
+        path: '/v1/events',
+        headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
+        body,
+      });
+      await res.body.dump();
+      return res.statusCode === 201 ? true : `HTTP ${res.statusCode}`;
+    };
+    const putRaw = async (): Promise<boolean> => {
+      const now = new Date();
+      await db.doc.send(
+        new PutCommand({
+          TableName: DEFAULT_TABLE_NAMES.events,
+          Item: toEventItem({
+            tenantId: 'bench-raw',
+            eventId: randomUUID(),
+            createdAt: now.toISOString(),
+            source: 'bench',
+            eventType: 'order.created',
+            payloadJson: '{"order_id":"ord_123","amount":4999,"currency":"EUR","items":[{"sku":"A1","qty":2}]}',
+            metadata: { priority: 'normal' },
+            status: 'pending',
+            expiresAt: epochSeconds(now) + 7 * 86400,
+          }),
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+      return true;
+    };
+
+    process.stdout.write('Warming up...\n');
+    await runAtFixedRate(postEvent, 200, 3);
+    await runAtMaxThroughput(putRaw, concurrency, 2);
+
+    process.stdout.write(`Engine: raw PutItem through the SDK, ${concurrency} concurrent, ${maxDurationS}s...\n`);
+    const raw = await runAtMaxThroughput(putRaw, concurrency, maxDurationS);
+    process.stdout.write(`API: POST /v1/events, ${concurrency} concurrent, ${maxDurationS}s...\n`);
+    const apiMax = await runAtMaxThroughput(postEvent, concurrency, maxDurationS);
+    process.stdout.write(`API: POST /v1/events at a fixed ${rate}/s (open model), ${durationS}s...\n`);
+    const fixed = await runAtFixedRate(postEvent, rate, durationS);
+
+    const header = ['phase'.padEnd(34), 'rate/s'.padStart(8), 'p50 ms'.padStart(8), 'p95 ms'.padStart(8), 'p99 ms'.padStart(8), 'success'.padStart(9)].join(' ');
+    process.stdout.write(
+      [
+        '',
+        header,
+        row(`engine PutItem (max, c=${concurrency})`, raw),
+        row(`API POST /v1/events (max, c=${concurrency})`, apiMax),
+        row(`API POST /v1/events (fixed ${rate}/s)`, fixed),
+        '',
+        `API max / engine max: ${((100 * apiMax.achievedRate) / raw.achievedRate).toFixed(1)}%`,
+        `Fixed-rate run: ${fixed.sent} requests scheduled, ${fixed.succeeded} succeeded; latency measured from each request's scheduled time.`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await pool.close();
+    db.client.destroy();
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

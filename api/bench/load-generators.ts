@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks';
+import { LatencyRecorder, type LatencySummary } from './latency-recorder';
+
+export interface RunResult {
+  sent: number;
+  succeeded: number;
+  failed: number;
+  durationS: number;
+  achievedRate: number;
+  latency: LatencySummary;
+  failuresByReason: Record<string, number>;
+}
+
+/** One unit of work: resolves true on success, false or throws on failure (the reason is counted). */
+export type Operation = (i: number) => Promise<boolean | string>;
+
+function summarize(started: number, sent: number, succeeded: number, recorder: LatencyRecorder, failures: Record<string, number>): RunResult {
+  const durationS = (performance.now() - started) / 1000;
+  return {
+    sent,
+    succeeded,
+    failed: sent - succeeded,
+    durationS,
+    achievedRate: succeeded / durationS,
+    latency: recorder.summary(),
+    failuresByReason: failures,
+  };
+}
+
+/**
+ * Open model: operation i is due at start + i/rate whatever the server does, and its latency is measured
+ * from that scheduled time, so queueing in the client or the server is not hidden (no coordinated omission).
+ */
+export async function runAtFixedRate(operation: Operation, ratePerS: number, durationS: number): Promise<RunResult> {
+  const recorder = new LatencyRecorder();
+  const failures: Record<string, number> = {};
+  const total = Math.round(ratePerS * durationS);
+  const inFlight = new Set<Promise<void>>();
+  let succeeded = 0;
+  const started = performance.now();
+
+  let next = 0;
+  while (next < total) {
+    const now = performance.now();
+    while (next < total && started + (next * 1000) / ratePerS <= now) {
+      const scheduled = started + (next * 1000) / ratePerS;
+      const p = operation(next)
+        .then((ok) => {
+          if (ok === true) succeeded++;
+          else failures[String(ok)] = (failures[String(ok)] ?? 0) + 1;
+        })
+        .catch((error: unknown) => {
+          const reason = (error as { code?: string }).code ?? (error as Error).name;
+          failures[reason] = (failures[reason] ?? 0) + 1;
+        })
+        .finally(() => {
+          recorder.recordMs(performance.now() - scheduled);
+          inFlight.delete(p);
+        });
+      inFlight.add(p);
+      next++;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(inFlight);
+  return summarize(started, total, succeeded, recorder, failures);
+}
+
+/** Closed model at fixed concurrency for `durationS`: the maximum throughput a target sustains. */
+export async function runAtMaxThroughput(operation: Operation, concurrency: number, durationS: number): Promise<RunResult> {
+  const recorder = new LatencyRecorder();
+  const failures: Record<string, number> = {};
+  const deadline = performance.now() + durationS * 1000;
+  let sent = 0;
+  let succeeded = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const i = sent++;
+      const t0 = performance.now();
+      try {
+        const ok = await operation(i);
+        if (ok === true) succeeded++;
+        else failures[String(ok)] = (failures[String(ok)] ?? 0) + 1;
+      } catch (error) {
+        const reason = (error as { code?: string }).code ?? (error as Error).name;
+        failures[reason] = (failures[reason] ?? 0) + 1;
+      }
+      recorder.recordMs(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return summarize(started, sent, succeeded, recorder, failures);
+}

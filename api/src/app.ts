@@ -1,0 +1,42 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { ApiKeyAuthenticator } from './domain/authenticator';
+import type { EventService } from './domain/event-service';
+import type { InboxCursorCodec } from './domain/inbox-cursor';
+import { authMiddleware } from './http/auth-middleware';
+import { errorMiddleware } from './http/error-middleware';
+import { requestContext } from './http/request-context';
+import { eventRoutes } from './http/routes/events';
+import { healthRoutes } from './http/routes/health';
+import { inboxRoutes } from './http/routes/inbox';
+
+export interface AppDependencies {
+  service: EventService;
+  authenticator: ApiKeyAuthenticator;
+  cursors: InboxCursorCodec;
+  logger: Logger;
+  version: string;
+}
+
+/** The Triggers API as a Koa app; the same app serves the local server and the Lambda handler. */
+export function createApp(deps: AppDependencies): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  // Errors are logged by the error middleware, once.
+  app.silent = true;
+
+  const publicRoutes = new Router();
+  healthRoutes(publicRoutes, deps.version);
+
+  const apiRoutes = new Router();
+  apiRoutes.use(authMiddleware(deps.authenticator));
+  eventRoutes(apiRoutes, deps.service);
+  inboxRoutes(apiRoutes, deps.service, deps.cursors);
+
+  app.use(requestContext);
+  app.use(errorMiddleware(deps.logger));
+  app.use(publicRoutes.routes()).use(publicRoutes.allowedMethods());
+  app.use(apiRoutes.routes()).use(apiRoutes.allowedMethods());
+  return app;
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_TABLE_NAMES, type TableNames } from './store/table-schemas';
+
+/** Everything the API reads from its environment, parsed once at the entry point. */
+export interface ApiConfig {
+  host: string;
+  port: number;
+  region: string;
+  /** DynamoDB-compatible endpoint; when absent locally, the embedded engine is started. */
+  dynamodbEndpoint: string | undefined;
+  /** Port of the embedded engine. */
+  dynamodbPort: number;
+  /** On-disk data directory of the embedded engine; in memory when absent. */
+  dataDir: string | undefined;
+  tables: TableNames;
+  cursorSecret: string;
+  /** True when no CURSOR_SECRET was given and a random one is used (cursors then die with the process). */
+  cursorSecretGenerated: boolean;
+  retentionSeconds: number;
+  idempotencySeconds: number;
+  authCacheTtlMs: number;
+  eventIdIndexRefreshMs: number;
+  devApiKey: string | undefined;
+  devTenant: string;
+  logLevel: string;
+  version: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Thrown when an environment variable has an unusable value; the message names it. */
+export class ConfigError extends Error {}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+/** Parses the API's configuration from environment variables (see the README's table). */
+export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig {
+  const cursorSecret = text(env, 'CURSOR_SECRET');
+  if (cursorSecret !== undefined && cursorSecret.length < 16) {
+    throw new ConfigError('CURSOR_SECRET must be at least 16 characters');
+  }
+  return {
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    dynamodbEndpoint: text(env, 'DYNAMODB_ENDPOINT'),
+    dynamodbPort: integer(env, 'DYNAMODB_PORT', 8000, 0, 65535),
+    dataDir: text(env, 'DATA_DIR'),
+    tables: {
+      events: text(env, 'EVENTS_TABLE') ?? DEFAULT_TABLE_NAMES.events,
+      apiKeys: text(env, 'API_KEYS_TABLE') ?? DEFAULT_TABLE_NAMES.apiKeys,
+    },
+    cursorSecret: cursorSecret ?? randomBytes(32).toString('base64url'),
+    cursorSecretGenerated: cursorSecret === undefined,
+    retentionSeconds: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365) * 86400,
+    idempotencySeconds: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30) * 3600,
+    authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,
+    eventIdIndexRefreshMs: integer(env, 'EVENT_ID_INDEX_REFRESH_SECONDS', 30, 1, 3600) * 1000,
+    devApiKey: text(env, 'DEV_API_KEY'),
+    devTenant: text(env, 'DEV_TENANT') ?? 'dev',
+    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    version,
+  };
+}

@@ -1,0 +1,146 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ConflictError, InternalError, NotFoundError } from '../errors';
+import type { EventStore, InboxPage, LookupMethod } from '../store/event-store';
+import { epochSeconds, type EventMetadata, type StoredEvent } from './event';
+import type { IdempotencyRecord } from './idempotency';
+
+export interface NewEventInput {
+  source: string;
+  eventType: string;
+  payloadJson: string;
+  metadata: EventMetadata;
+}
+
+export interface EventServiceOptions {
+  store: EventStore;
+  /** How long events are kept (the TTL); also enforced on read. */
+  retentionSeconds: number;
+  /** How long an idempotency key reserves its event. */
+  idempotencySeconds: number;
+  clock?: () => Date;
+  newId?: () => string;
+}
+
+export interface CreatedEvent {
+  event: StoredEvent;
+  /** True when an earlier request with the same idempotency key created the event. */
+  replayed: boolean;
+}
+
+/** The API's use cases over an `EventStore`, independent of HTTP. */
+export class EventService {
+  private readonly store: EventStore;
+  private readonly retentionSeconds: number;
+  private readonly idempotencySeconds: number;
+  private readonly clock: () => Date;
+  private readonly newId: () => string;
+
+  constructor(options: EventServiceOptions) {
+    this.store = options.store;
+    this.retentionSeconds = options.retentionSeconds;
+    this.idempotencySeconds = options.idempotencySeconds;
+    this.clock = options.clock ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /**
+   * Creates an event. With an idempotency key, the key is reserved first (a conditional write holding
+   * the whole event), then the event is written; a retry or a concurrent duplicate finds the reservation
+   * and returns — re-writing if its first attempt did not — that same event. No transactions needed.
+   */
+  async create(tenantId: string, input: NewEventInput): Promise<CreatedEvent> {
+    const now = this.clock();
+    const event: StoredEvent = {
+      tenantId,
+      eventId: this.newId(),
+      createdAt: now.toISOString(),
+      source: input.source,
+      eventType: input.eventType,
+      payloadJson: input.payloadJson,
+      metadata: input.metadata,
+      status: 'pending',
+      expiresAt: epochSeconds(now) + this.retentionSeconds,
+    };
+    const key = input.metadata.idempotency_key;
+    if (key === undefined) {
+      await this.writeNew(event);
+      return { event, replayed: false };
+    }
+
+    const record: IdempotencyRecord = {
+      tenantId,
+      key,
+      requestHash: idempotencyRequestHash(input),
+      event,
+      eventDeleted: false,
+      expiresAt: epochSeconds(now) + this.idempotencySeconds,
+    };
+    if (await this.store.reserveIdempotencyKey(record, epochSeconds(now))) {
+      await this.writeNew(event);
+      return { event, replayed: false };
+    }
+    const existing = await this.store.getIdempotencyRecord(tenantId, key);
+    if (!existing) {
+      // The reservation expired and was removed between our two calls: the key is free again.
+      return this.create(tenantId, input);
+    }
+    if (existing.requestHash !== record.requestHash) {
+      throw new ConflictError(`Idempotency key '${key}' was already used with a different request`, {
+        event_id: existing.event.eventId,
+      });
+    }
+    // Finishes a write an earlier attempt could not complete; a no-op when the event exists.
+    if (!existing.eventDeleted) await this.store.putEvent(existing.event);
+    return { event: existing.event, replayed: true };
+  }
+
+  /** A tenant's event; `NotFoundError` when it is absent, expired or another tenant's. */
+  async get(tenantId: string, eventId: string): Promise<{ event: StoredEvent; method: LookupMethod }> {
+    const found = await this.store.findEvent(tenantId, eventId, epochSeconds(this.clock()));
+    if (!found) throw new NotFoundError(`Event ${eventId} not found`);
+    return found;
+  }
+
+  /** Acknowledges a pending event; `ConflictError` when it already was. */
+  async acknowledge(tenantId: string, eventId: string): Promise<{ event: StoredEvent; method: LookupMethod }> {
+    const { event, method } = await this.get(tenantId, eventId);
+    if (event.status === 'acknowledged') {
+      throw new ConflictError(`Event ${eventId} is already acknowledged`, { acknowledged_at: event.acknowledgedAt ?? null });
+    }
+    const acknowledged = await this.store.acknowledgeEvent(event, this.clock().toISOString());
+    return { event: acknowledged, method };
+  }
+
+  /** Deletes a tenant's event; deleting an absent event succeeds (the call is idempotent). */
+  async delete(tenantId: string, eventId: string): Promise<{ deleted: boolean }> {
+    const found = await this.store.findEvent(tenantId, eventId, epochSeconds(this.clock()));
+    if (!found) return { deleted: false };
+    const key = found.event.metadata.idempotency_key;
+    // Tombstone the reservation first, so a replay of the original request cannot resurrect the event.
+    if (key !== undefined) await this.store.markIdempotentEventDeleted(tenantId, key, eventId);
+    await this.store.deleteEvent(found.event);
+    return { deleted: true };
+  }
+
+  /** Pending events of a tenant, oldest first. */
+  async inbox(
+    tenantId: string,
+    query: { limit: number; afterSk?: string; source?: string; eventType?: string },
+  ): Promise<InboxPage> {
+    return this.store.listInbox({ tenantId, ...query, now: epochSeconds(this.clock()) });
+  }
+
+  private async writeNew(event: StoredEvent): Promise<void> {
+    if (!(await this.store.putEvent(event))) {
+      throw new InternalError(`Event id ${event.eventId} collided with an existing event`);
+    }
+  }
+}
+
+/** Fingerprint of what a request asks for, to detect an idempotency key reused for something else. */
+export function idempotencyRequestHash(input: NewEventInput): string {
+  const metadata = Object.entries(input.metadata).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256')
+    .update(JSON.stringify([input.source, input.eventType, input.payloadJson, metadata]))
+    .digest('hex');
+}

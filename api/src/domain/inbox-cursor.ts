@@ -1,0 +1,50 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ValidationError } from '../errors';
+
+interface CursorBody {
+  v: 1;
+  /** Tenant the cursor was issued to. */
+  t: string;
+  /** Sort key of the last event of the page. */
+  k: string;
+}
+
+/** Opaque inbox cursors: base64url JSON signed with HMAC-SHA256 and bound to the tenant that received them. */
+export class InboxCursorCodec {
+  private readonly secret: Buffer;
+
+  constructor(secret: string) {
+    if (secret.length < 16) throw new Error('CURSOR_SECRET must be at least 16 characters');
+    this.secret = Buffer.from(secret, 'utf8');
+  }
+
+  /** Cursor that resumes a tenant's inbox after `afterSk`. */
+  encode(tenantId: string, afterSk: string): string {
+    const body: CursorBody = { v: 1, t: tenantId, k: afterSk };
+    const data = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+    return `${data}.${this.sign(data)}`;
+  }
+
+  /** Position encoded in a cursor; throws `ValidationError` if it is malformed, forged or another tenant's. */
+  decode(tenantId: string, cursor: string): string {
+    const [data, signature, ...rest] = cursor.split('.');
+    if (!data || !signature || rest.length > 0 || !this.verify(data, signature)) {
+      throw new ValidationError('Invalid cursor', [{ field: 'cursor', message: 'is not a cursor issued by this API' }]);
+    }
+    const body = JSON.parse(Buffer.from(data, 'base64url').toString('utf8')) as CursorBody;
+    if (body.v !== 1 || body.t !== tenantId || typeof body.k !== 'string') {
+      throw new ValidationError('Invalid cursor', [{ field: 'cursor', message: 'was not issued to this API key' }]);
+    }
+    return body.k;
+  }
+
+  private sign(data: string): string {
+    return createHmac('sha256', this.secret).update(data).digest('base64url');
+  }
+
+  private verify(data: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(data));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import {
+  ApiError,
+  InternalError,
+  MethodNotAllowedError,
+  NotFoundError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../errors';
+import { toStoreError } from '../store/dynamodb-errors';
+import { requestState } from './request-context';
+import { respond } from './respond';
+
+/** The one place an error becomes a response: `{error: {code, message, details, request_id}}`. */
+export function errorBody(error: ApiError, requestId: string): Record<string, unknown> {
+  return { error: { code: error.code, message: error.message, details: error.details, request_id: requestId } };
+}
+
+/** Maps errors Koa itself raises (bad URL encoding, oversized headers...) to API errors. */
+function fromHttpError(error: unknown): ApiError | undefined {
+  const status = (error as { status?: number; expose?: boolean }).status;
+  if (status === 413) return new PayloadTooLargeError('Request body is too large');
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new ValidationError((error as Error).message || 'Bad request');
+  }
+  return undefined;
+}
+
+/**
+ * Catches everything below it. Client errors show their message; anything else is logged once with its
+ * stack and answered with a generic message. Store faults that escaped mapping still become 503s.
+ */
+export function errorMiddleware(logger: Logger) {
+  return async function handleErrors(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405) throw new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
+      }
+    } catch (caught) {
+      const mapped = toStoreError(caught);
+      const error =
+        mapped instanceof ApiError ? mapped : (fromHttpError(caught) ?? new InternalError('Internal server error'));
+      const { requestId } = requestState(ctx);
+      if (error.status >= 500) {
+        logger.error(
+          { err: caught, request_id: requestId, error_type: error.code, method: ctx.method, path: ctx.path },
+          'Request failed',
+        );
+      }
+      if (error instanceof ServiceUnavailableError) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      respond(ctx, error.status, errorBody(error, requestId));
+    }
+  };
+}

@@ -1,0 +1,26 @@
+import serverless from 'serverless-http';
+import { readConfig } from './config';
+import { createLogger } from './logger';
+import { createRuntime } from './runtime';
+import { packageVersion } from './version';
+
+type Handler = ReturnType<typeof serverless>;
+
+/** Builds the API Gateway (HTTP API, payload v2) handler around the same Koa app the local server runs. */
+export function createLambdaHandler(env: Record<string, string | undefined> = process.env): Handler {
+  const config = readConfig(env, packageVersion());
+  if (config.cursorSecretGenerated && env.AWS_LAMBDA_FUNCTION_NAME) {
+    // Each Lambda instance would sign with its own secret and reject the others' cursors.
+    throw new Error('CURSOR_SECRET must be set in Lambda');
+  }
+  const runtime = createRuntime(config, createLogger(config.logLevel));
+  return serverless(runtime.app);
+}
+
+let handlerInstance: Handler | undefined;
+
+/** Lambda entry point; the app is built once per execution environment. */
+export const handler: Handler = (event, context) => {
+  handlerInstance ??= createLambdaHandler();
+  return handlerInstance(event, context);
+};

@@ -1,0 +1,60 @@
+import { EVENT_SK_PREFIX, eventSortKey, parseEventSortKey, type EventMetadata, type StoredEvent } from '../domain/event';
+
+/** The DynamoDB item of an event (DESIGN §4). */
+export interface EventItem {
+  tenant_id: string;
+  sk: string;
+  event_id?: string;
+  created_at?: string;
+  source: string;
+  event_type: string;
+  payload: string | Record<string, unknown>;
+  metadata?: EventMetadata;
+  status: StoredEvent['status'];
+  acknowledged_at?: string;
+  inbox_pk?: string;
+  expires_at: number;
+}
+
+/** Item for a stored event; `inbox_pk` is set only while pending, which keeps `inbox-index` sparse. */
+export function toEventItem(event: StoredEvent): EventItem {
+  return {
+    tenant_id: event.tenantId,
+    sk: eventSortKey(event.createdAt, event.eventId),
+    event_id: event.eventId,
+    created_at: event.createdAt,
+    source: event.source,
+    event_type: event.eventType,
+    payload: event.payloadJson,
+    metadata: event.metadata,
+    status: event.status,
+    ...(event.acknowledgedAt ? { acknowledged_at: event.acknowledgedAt } : {}),
+    ...(event.status === 'pending' ? { inbox_pk: event.tenantId } : {}),
+    expires_at: event.expiresAt,
+  };
+}
+
+/** Event of an item, including legacy items whose id and creation time live only in `sk`. */
+export function fromEventItem(item: EventItem): StoredEvent {
+  const fromSk = parseEventSortKey(item.sk);
+  const eventId = item.event_id ?? fromSk?.eventId;
+  const createdAt = item.created_at ?? fromSk?.createdAt;
+  if (!eventId || !createdAt) throw new Error(`Item ${item.tenant_id}/${item.sk} is not an event`);
+  return {
+    tenantId: item.tenant_id,
+    eventId,
+    createdAt,
+    source: item.source,
+    eventType: item.event_type,
+    payloadJson: typeof item.payload === 'string' ? item.payload : JSON.stringify(item.payload),
+    metadata: item.metadata ?? {},
+    status: item.status,
+    ...(item.acknowledged_at ? { acknowledgedAt: item.acknowledged_at } : {}),
+    expiresAt: item.expires_at,
+  };
+}
+
+/** True for items of the events table that are events (not idempotency or control records). */
+export function isEventItem(item: { sk?: unknown }): boolean {
+  return typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX);
+}

@@ -1,0 +1,62 @@
+import type { StoredEvent } from '../domain/event';
+import type { IdempotencyRecord } from '../domain/idempotency';
+
+/** How an event was found: through `event-id-index`, or by scanning the tenant's partition. */
+export type LookupMethod = 'gsi' | 'scan';
+
+export interface FoundEvent {
+  event: StoredEvent;
+  method: LookupMethod;
+}
+
+export interface InboxQuery {
+  tenantId: string;
+  limit: number;
+  /** Sort key of the last event the client has seen; the page starts after it. */
+  afterSk?: string;
+  source?: string;
+  eventType?: string;
+  /** Epoch seconds: expired events are not returned. */
+  now: number;
+}
+
+export interface InboxPage {
+  events: StoredEvent[];
+  /** Sort key to continue from, when more events may follow. */
+  nextAfterSk?: string;
+}
+
+/** Persistence of events and idempotency records. Implementations map their faults to `ApiError`s. */
+export interface EventStore {
+  /** Writes a new event; resolves `false` when an item with its key already exists. */
+  putEvent(event: StoredEvent): Promise<boolean>;
+  /** Finds a tenant's event by id, whichever way the table allows; undefined when absent or expired. */
+  findEvent(tenantId: string, eventId: string, now: number): Promise<FoundEvent | undefined>;
+  /** Marks a pending event acknowledged; resolves the updated event, or throws `ConflictError` if it was not pending. */
+  acknowledgeEvent(event: StoredEvent, acknowledgedAt: string): Promise<StoredEvent>;
+  /** Deletes an event; deleting a missing one is not an error. */
+  deleteEvent(event: StoredEvent): Promise<void>;
+  /** Pending events of a tenant, oldest first. */
+  listInbox(query: InboxQuery): Promise<InboxPage>;
+  /** Reserves an idempotency key; resolves `false` when a live record for it already exists. */
+  reserveIdempotencyKey(record: IdempotencyRecord, now: number): Promise<boolean>;
+  getIdempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Records that the event reserved under the key was deleted by the client. */
+  markIdempotentEventDeleted(tenantId: string, key: string, eventId: string): Promise<void>;
+}
+
+export interface ApiKeyRecord {
+  keyHash: string;
+  tenantId: string;
+  name: string;
+  createdAt: string;
+  revoked: boolean;
+}
+
+/** Persistence of API keys, by SHA-256 hash only. */
+export interface ApiKeyStore {
+  getByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  put(record: ApiKeyRecord): Promise<void>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(keyHash: string): Promise<boolean>;
+}

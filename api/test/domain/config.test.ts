@@ -1,0 +1,34 @@
+import { ConfigError, readConfig } from '../../src/config';
+
+describe('readConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      dynamodbPort: 8000,
+      dynamodbEndpoint: undefined,
+      tables: { events: 'triggers-api-events', apiKeys: 'triggers-api-keys' },
+      retentionSeconds: 7 * 86400,
+      idempotencySeconds: 24 * 3600,
+      authCacheTtlMs: 60_000,
+      cursorSecretGenerated: true,
+      devTenant: 'dev',
+    });
+  });
+
+  it('reads overrides', () => {
+    const config = readConfig({ PORT: '9090', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9000', EVENT_RETENTION_DAYS: '3', CURSOR_SECRET: 'x'.repeat(20) });
+    expect(config).toMatchObject({ port: 9090, dynamodbEndpoint: 'http://127.0.0.1:9000', retentionSeconds: 3 * 86400, cursorSecretGenerated: false });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, "PORT must be an integer between 0 and 65535, got 'eighty'"],
+    [{ PORT: '70000' }, 'PORT must be an integer between 0 and 65535'],
+    [{ EVENT_RETENTION_DAYS: '0' }, 'EVENT_RETENTION_DAYS must be an integer between 1 and 365'],
+    [{ CURSOR_SECRET: 'short' }, 'CURSOR_SECRET must be at least 16 characters'],
+  ])('names the variable when %p is invalid', (env, message) => {
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});

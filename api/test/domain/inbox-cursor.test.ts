@@ -1,0 +1,28 @@
+import { InboxCursorCodec } from '../../src/domain/inbox-cursor';
+import { ValidationError } from '../../src/errors';
+
+describe('InboxCursorCodec', () => {
+  const codec = new InboxCursorCodec('a-secret-of-enough-length');
+  const sk = 'EVENT#2026-11-27T01:00:00.000Z#0b5e6f1c-4a1b-4c2d-9e3f-123456789abc';
+
+  it('round-trips a position for the tenant it was issued to', () => {
+    expect(codec.decode('acme', codec.encode('acme', sk))).toBe(sk);
+  });
+
+  it('fails when the cursor belongs to another tenant', () => {
+    expect(() => codec.decode('globex', codec.encode('acme', sk))).toThrow(ValidationError);
+  });
+
+  it('fails when the cursor was signed with another secret', () => {
+    const other = new InboxCursorCodec('another-secret-of-enough-length');
+    expect(() => codec.decode('acme', other.encode('acme', sk))).toThrow('Invalid cursor');
+  });
+
+  it.each(['', 'abc', 'a.b.c', '..', 'eyJ2IjoxfQ.'])('fails on malformed cursor %p', (cursor) => {
+    expect(() => codec.decode('acme', cursor)).toThrow(ValidationError);
+  });
+
+  it('refuses a short secret', () => {
+    expect(() => new InboxCursorCodec('short')).toThrow('at least 16 characters');
+  });
+});

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+
+// The engine cannot be made to throttle, so a proxy in front of it answers as DynamoDB does when throttling.
+describe('store faults', () => {
+  let api: TestApi;
+  let proxy!: FaultProxy;
+
+  beforeAll(async () => {
+    api = await startTestApi({
+      env: { AUTH_CACHE_TTL_SECONDS: '300' },
+      endpointOverride: async (engine) => {
+        proxy = await startFaultProxy(engine);
+        return proxy.endpoint;
+      },
+    });
+    // Warm the key cache so the faults below hit the event path, not authentication.
+    await api.request('/v1/inbox');
+  });
+  afterEach(() => {
+    proxy.mode = 'pass';
+    proxy.operations = [];
+  });
+  afterAll(async () => {
+    await api.close();
+    await proxy.close();
+  });
+
+  it.each([
+    ['throttled', 'throttle' as const, '1'],
+    ['failing', 'server-error' as const, '2'],
+    ['unreachable', 'drop' as const, '2'],
+  ])('returns 503 with Retry-After and the error envelope when DynamoDB is %s', async (_case, mode, retryAfter) => {
+    proxy.mode = mode;
+    const res = await api.request('/v1/events', { method: 'POST', json: eventBody() });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe(retryAfter);
+    expect(res.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', request_id: res.headers.get('x-request-id') });
+    expect(res.text).not.toMatch(/at \w+ \(|node_modules|\.ts:\d+/);
+  });
+
+  it('loses nothing across a throttling episode: the API recovers and the next write lands', async () => {
+    proxy.mode = 'throttle';
+    proxy.operations = ['PutItem'];
+    expect((await api.request('/v1/events', { method: 'POST', json: eventBody() })).status).toBe(503);
+    proxy.mode = 'pass';
+    const ok = await api.request('/v1/events', { method: 'POST', json: eventBody() });
+    expect(ok.status).toBe(201);
+    expect((await api.request(`/v1/events/${ok.body.event_id}`)).status).toBe(200);
+  });
+
+  it('returns 503 for reads too', async () => {
+    proxy.mode = 'throttle';
+    expect((await api.request(`/v1/events/${randomUUID()}`)).status).toBe(503);
+    expect((await api.request('/v1/inbox')).status).toBe(503);
+  });
+});
+
+describe('a store endpoint where nothing listens', () => {
+  it('answers 503 instead of hanging or crashing', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    let api: TestApi | undefined;
+    try {
+      api = await startTestApi({ endpointOverride: () => `http://127.0.0.1:${port}` });
+      const res = await api.request('/v1/inbox');
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      await api?.close();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import type { Context } from 'aws-lambda';
+import { createLambdaHandler } from '../src/lambda';
+import { startTestApi, type TestApi } from './support/test-api';
+
+/** An API Gateway HTTP API (payload format 2.0) event, shaped as API Gateway sends it. */
+function httpApiEvent(method: string, path: string, options: { body?: string; headers?: Record<string, string>; query?: string } = {}) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: options.query ?? '',
+    headers: { host: 'abc123.execute-api.us-east-1.amazonaws.com', 'user-agent': 'curl/8.5.0', ...options.headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
+      requestId: 'JKJaXmPLvHcESHA=',
+      routeKey: '$default',
+      stage: '$default',
+      time: '27/Nov/2026:01:00:00 +0000',
+      timeEpoch: 1795741200000,
+    },
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+const context = { callbackWaitsForEmptyEventLoop: true, functionName: 'triggers-api', awsRequestId: 'test' } as unknown as Context;
+
+describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
+  let api: TestApi;
+  let handler: ReturnType<typeof createLambdaHandler>;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    handler = createLambdaHandler({
+      DYNAMODB_ENDPOINT: api.engine.endpoint,
+      CURSOR_SECRET: 'test-cursor-secret-0123456789',
+      LOG_LEVEL: 'silent',
+    });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('creates an event and reads it back through the same Koa app', async () => {
+    const created = (await handler(
+      httpApiEvent('POST', '/v1/events', {
+        body: JSON.stringify({ source: 'lambda', event_type: 'test', payload: { big: 1 } }),
+        headers: { 'content-type': 'application/json', 'x-api-key': api.keys.acme },
+      }),
+      context,
+    )) as { statusCode: number; body: string; headers: Record<string, string> };
+    expect(created.statusCode).toBe(201);
+    const { event_id: eventId } = JSON.parse(created.body) as { event_id: string };
+    expect(created.headers['x-request-id']).toEqual(expect.any(String));
+
+    const got = (await handler(
+      httpApiEvent('GET', `/v1/events/${eventId}`, { headers: { 'x-api-key': api.keys.acme } }),
+      context,
+    )) as { statusCode: number; body: string };
+    expect(got.statusCode).toBe(200);
+    expect(JSON.parse(got.body)).toMatchObject({ event_id: eventId, source: 'lambda', payload: { big: 1 } });
+  });
+
+  it('passes the query string to the inbox', async () => {
+    const res = (await handler(
+      httpApiEvent('GET', '/v1/inbox', { query: 'limit=1&source=lambda', headers: { 'x-api-key': api.keys.acme } }),
+      context,
+    )) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as { events: unknown[]; pagination: { limit: number } };
+    expect(body.pagination.limit).toBe(1);
+    expect(body.events).toHaveLength(1);
+  });
+
+  it('returns the error envelope for a request without a key', async () => {
+    const res = (await handler(httpApiEvent('GET', '/v1/inbox'), context)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('refuses to start in Lambda without a shared cursor secret', () => {
+    expect(() => createLambdaHandler({ AWS_LAMBDA_FUNCTION_NAME: 'triggers-api' })).toThrow('CURSOR_SECRET must be set in Lambda');
+  });
+});

@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { readConfig, type ApiConfig } from '../../src/config';
+import { mintApiKey } from '../../src/domain/mint-api-key';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
+import { createLogger } from '../../src/logger';
+import { createRuntime, type Runtime } from '../../src/runtime';
+import { createDynamoDbClients } from '../../src/store/dynamodb-client';
+import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
+import { ensureTables } from '../../src/store/ensure-tables';
+
+export interface TestApi {
+  url: string;
+  engine: EmbeddedEngine;
+  runtime: Runtime;
+  config: ApiConfig;
+  /** API keys of two tenants, for isolation tests. */
+  keys: { acme: string; globex: string };
+  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<TestResponse>;
+  /** Every item of the events table, to prove a rejected request changed nothing. */
+  scanEvents(): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+export interface TestApiOptions {
+  /** Start from a pre-migration events table without `event-id-index`. */
+  legacy?: boolean;
+  env?: Record<string, string>;
+  /** Point the app at this endpoint instead of the engine (a fault proxy in front of it). */
+  endpointOverride?: (engineEndpoint: string) => Promise<string> | string;
+}
+
+/** Starts the embedded engine and the real app on ephemeral loopback ports, with two tenants' keys. */
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const engine = await startEmbeddedEngine({ port: 0, mode: 'in-process' });
+  const endpoint = options.endpointOverride ? await options.endpointOverride(engine.endpoint) : engine.endpoint;
+  const config = readConfig({
+    DYNAMODB_ENDPOINT: endpoint,
+    CURSOR_SECRET: 'test-cursor-secret-0123456789',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  // Tables are set up directly on the engine, so a fault proxy cannot get in the way.
+  const admin = createDynamoDbClients({ region: config.region, endpoint: engine.endpoint });
+  await ensureTables(admin.client, admin.doc, config.tables, { legacy: options.legacy ?? false });
+  const runtime = createRuntime(config, createLogger('silent'));
+  const keyStore = new DynamoDbApiKeyStore(admin.doc, config.tables.apiKeys);
+  const keys = {
+    acme: await mintApiKey(keyStore, { tenantId: 'acme', name: 'test' }),
+    globex: await mintApiKey(keyStore, { tenantId: 'globex', name: 'test' }),
+  };
+  const server: Server = createServer(runtime.app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    engine,
+    runtime,
+    config,
+    keys,
+    async request(path, init = {}) {
+      const { key, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (key !== null) headers.set('x-api-key', key ?? keys.acme);
+      if (json !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      const response = await fetch(url + path, {
+        ...rest,
+        headers,
+        ...(json !== undefined ? { body: typeof json === 'string' ? json : JSON.stringify(json) } : {}),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, body };
+    },
+    async scanEvents() {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await admin.doc.send(
+          new ScanCommand({ TableName: config.tables.events, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        );
+        items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return items.filter((item) => item.tenant_id !== '#control');
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      runtime.clients.client.destroy();
+      admin.client.destroy();
+      await engine.close();
+    },
+  };
+}
+
+/** A valid create-event body, with overrides. */
+export function eventBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { source: 'billing', event_type: 'invoice.paid', payload: { invoice: 'inv_1', amount: 42 }, ...overrides };
+}
