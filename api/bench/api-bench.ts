@@ -91,7 +91,14 @@ async function main(): Promise<void> {
     process.stdout.write(`API: POST /v1/events at a fixed ${rate}/s (open model), ${durationS}s...\n`);
     const fixed = await runAtFixedRate(postEvent, rate, durationS);
 
-    const header = ['phase'.padEnd(34), 'rate/s'.padStart(8), 'p50 ms'.padStart(8), 'p95 ms'.padStart(8), 'p99 ms'.padStart(8), 'success'.padStart(9)].join(' ');
+    const header = [
+      'phase'.padEnd(34),
+      'rate/s'.padStart(8),
+      'p50 ms'.padStart(8),
+      'p95 ms'.padStart(8),
+      'p99 ms'.padStart(8),
+      'success'.padStart(9),
+    ].join(' ');
     process.stdout.write(
       [
         '',

@@ -22,6 +22,12 @@ export class LatencyRecorder {
 
   summary(): LatencySummary {
     const at = (p: number): number => this.histogram.getValueAtPercentile(p) / 1000;
-    return { count: this.histogram.totalCount, p50Ms: at(50), p95Ms: at(95), p99Ms: at(99), maxMs: this.histogram.maxValue / 1000 };
+    return {
+      count: this.histogram.totalCount,
+      p50Ms: at(50),
+      p95Ms: at(95),
+      p99Ms: at(99),
+      maxMs: this.histogram.maxValue / 1000,
+    };
   }
 }

@@ -14,7 +14,13 @@ export interface RunResult {
 /** One unit of work: resolves true on success, false or throws on failure (the reason is counted). */
 export type Operation = (i: number) => Promise<boolean | string>;
 
-function summarize(started: number, sent: number, succeeded: number, recorder: LatencyRecorder, failures: Record<string, number>): RunResult {
+function summarize(
+  started: number,
+  sent: number,
+  succeeded: number,
+  recorder: LatencyRecorder,
+  failures: Record<string, number>,
+): RunResult {
   const durationS = (performance.now() - started) / 1000;
   return {
     sent,
@@ -67,7 +73,11 @@ export async function runAtFixedRate(operation: Operation, ratePerS: number, dur
 }
 
 /** Closed model at fixed concurrency for `durationS`: the maximum throughput a target sustains. */
-export async function runAtMaxThroughput(operation: Operation, concurrency: number, durationS: number): Promise<RunResult> {
+export async function runAtMaxThroughput(
+  operation: Operation,
+  concurrency: number,
+  durationS: number,
+): Promise<RunResult> {
   const recorder = new LatencyRecorder();
   const failures: Record<string, number> = {};
   const deadline = performance.now() + durationS * 1000;

@@ -3,7 +3,11 @@ import { createLambdaHandler } from '../src/lambda';
 import { startTestApi, type TestApi } from './support/test-api';
 
 /** An API Gateway HTTP API (payload format 2.0) event, shaped as API Gateway sends it. */
-function httpApiEvent(method: string, path: string, options: { body?: string; headers?: Record<string, string>; query?: string } = {}) {
+function httpApiEvent(
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; query?: string } = {},
+) {
   return {
     version: '2.0',
     routeKey: '$default',
@@ -27,7 +31,11 @@ function httpApiEvent(method: string, path: string, options: { body?: string; he
   };
 }
 
-const context = { callbackWaitsForEmptyEventLoop: true, functionName: 'triggers-api', awsRequestId: 'test' } as unknown as Context;
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'triggers-api',
+  awsRequestId: 'test',
+} as unknown as Context;
 
 describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
   let api: TestApi;
@@ -83,6 +91,8 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
   });
 
   it('refuses to start in Lambda without a shared cursor secret', () => {
-    expect(() => createLambdaHandler({ AWS_LAMBDA_FUNCTION_NAME: 'triggers-api' })).toThrow('CURSOR_SECRET must be set in Lambda');
+    expect(() => createLambdaHandler({ AWS_LAMBDA_FUNCTION_NAME: 'triggers-api' })).toThrow(
+      'CURSOR_SECRET must be set in Lambda',
+    );
   });
 });

@@ -51,7 +51,10 @@ describe('the local server process (npm start)', () => {
 
     it('finishes a request that is in flight when SIGTERM arrives, then exits 0', async () => {
       // Writes are slowed down so the request is still in flight when the signal lands.
-      const server = await startServerProcess({ DYNAMODB_ENDPOINT: proxy.endpoint, DEV_API_KEY: 'tk_shutdown-test-key-0000' });
+      const server = await startServerProcess({
+        DYNAMODB_ENDPOINT: proxy.endpoint,
+        DEV_API_KEY: 'tk_shutdown-test-key-0000',
+      });
       proxy.operations = ['PutItem'];
       proxy.delayMs = 800;
       const inFlight = post(server.url, server.apiKey);

@@ -36,7 +36,10 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const { clients, target } = cliClients(process.env, values.aws);
-  const store = new DynamoDbApiKeyStore(clients.doc, values.table ?? process.env.API_KEYS_TABLE ?? DEFAULT_TABLE_NAMES.apiKeys);
+  const store = new DynamoDbApiKeyStore(
+    clients.doc,
+    values.table ?? process.env.API_KEYS_TABLE ?? DEFAULT_TABLE_NAMES.apiKeys,
+  );
   try {
     switch (command) {
       case 'create': {
@@ -45,7 +48,9 @@ async function main(): Promise<number> {
           return 2;
         }
         const key = await mintApiKey(store, { tenantId: values.tenant, name: values.name ?? 'api-key' });
-        process.stderr.write(`Created a key for tenant '${values.tenant}' in ${target}. Store it now: it is not shown again.\n`);
+        process.stderr.write(
+          `Created a key for tenant '${values.tenant}' in ${target}. Store it now: it is not shown again.\n`,
+        );
         process.stdout.write(`${key}\n`);
         return 0;
       }
@@ -67,7 +72,9 @@ async function main(): Promise<number> {
           process.stderr.write(`No key with hash ${hash.slice(0, 12)}...\n`);
           return 1;
         }
-        process.stderr.write(`Revoked ${hash.slice(0, 12)}... (cached authorisations expire within AUTH_CACHE_TTL_SECONDS)\n`);
+        process.stderr.write(
+          `Revoked ${hash.slice(0, 12)}... (cached authorisations expire within AUTH_CACHE_TTL_SECONDS)\n`,
+        );
         return 0;
       }
       default:

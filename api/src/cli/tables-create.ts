@@ -49,10 +49,16 @@ async function main(): Promise<number> {
   const { clients, target } = cliClients(process.env, values.aws);
   try {
     const result = await ensureTables(clients.client, clients.doc, tables, { legacy: values.legacy });
-    for (const name of result.created) process.stdout.write(`created  ${name}${values.legacy && name === tables.events ? ' (legacy: no event-id-index)' : ''}\n`);
+    for (const name of result.created)
+      process.stdout.write(
+        `created  ${name}${values.legacy && name === tables.events ? ' (legacy: no event-id-index)' : ''}\n`,
+      );
     for (const name of result.existing) process.stdout.write(`exists   ${name} (left unchanged)\n`);
     if (seed > 0) {
-      const tenants = values.tenants.split(',').map((t) => t.trim()).filter(Boolean);
+      const tenants = values.tenants
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
       await seedLegacyEvents(clients.doc, { tableName: tables.events, count: seed, tenants });
       process.stdout.write(`seeded   ${seed} legacy events into ${tables.events} for ${tenants.join(', ')}\n`);
     }

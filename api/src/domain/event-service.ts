@@ -105,7 +105,9 @@ export class EventService {
   async acknowledge(tenantId: string, eventId: string): Promise<{ event: StoredEvent; method: LookupMethod }> {
     const { event, method } = await this.get(tenantId, eventId);
     if (event.status === 'acknowledged') {
-      throw new ConflictError(`Event ${eventId} is already acknowledged`, { acknowledged_at: event.acknowledgedAt ?? null });
+      throw new ConflictError(`Event ${eventId} is already acknowledged`, {
+        acknowledged_at: event.acknowledgedAt ?? null,
+      });
     }
     const acknowledged = await this.store.acknowledgeEvent(event, this.clock().toISOString());
     return { event: acknowledged, method };

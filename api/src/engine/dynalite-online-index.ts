@@ -93,7 +93,8 @@ const db = load('dynalite/db') as typeof dynaliteDb;
 const APPLIED = Symbol.for('dynalite-online-index.applied');
 const DEFAULT_INDEX_CREATE_MS = 100;
 const DEFAULT_INDEX_DELETE_MS = 100;
-const ONE_INDEX_AT_A_TIME = 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table';
+const ONE_INDEX_AT_A_TIME =
+  'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table';
 const ONE_CHANGE_PER_REQUEST =
   'One or more parameter values were invalid: A global secondary index Create or Delete cannot be combined with ' +
   'other changes in the same UpdateTable request';
@@ -203,8 +204,12 @@ async function addIndex(
 ): Promise<() => void> {
   assertIdle(table);
   const name = create.IndexName;
-  if ([...(table.GlobalSecondaryIndexes ?? []), ...(table.LocalSecondaryIndexes ?? [])].some((i) => i.IndexName === name)) {
-    throw db.validationError('One or more parameter values were invalid: Attempting to create an index which already exists');
+  if (
+    [...(table.GlobalSecondaryIndexes ?? []), ...(table.LocalSecondaryIndexes ?? [])].some((i) => i.IndexName === name)
+  ) {
+    throw db.validationError(
+      'One or more parameter values were invalid: Attempting to create an index which already exists',
+    );
   }
   const onDemand = billingMode(table) === 'PAY_PER_REQUEST';
   if (onDemand && create.ProvisionedThroughput) {
@@ -213,7 +218,9 @@ async function addIndex(
     );
   }
   if (!onDemand && !create.ProvisionedThroughput) {
-    throw db.validationError(`One or more parameter values were invalid: ProvisionedThroughput must be specified for index: ${name}`);
+    throw db.validationError(
+      `One or more parameter values were invalid: ProvisionedThroughput must be specified for index: ${name}`,
+    );
   }
   table.AttributeDefinitions = mergeKeyDefinitions(table.AttributeDefinitions, definitions, create.KeySchema);
   // Entries left by an earlier index of this name (a write racing its deletion) must not reappear.
@@ -324,9 +331,12 @@ async function dropIndex(store: Store, tableName: string, indexName: string): Pr
 function resumeIndexWork(store: Store): void {
   runInBackground(
     (async () => {
+      // A store that fails to open has nothing to resume; startDynaliteServer reports the failure.
+      await store.db.open();
       for await (const table of store.tableDb.createValueStream()) {
         for (const index of table.GlobalSecondaryIndexes ?? []) {
-          if (index.IndexStatus === 'CREATING' && index.Backfilling) startBuild(store, table.TableName, index.IndexName);
+          if (index.IndexStatus === 'CREATING' && index.Backfilling)
+            startBuild(store, table.TableName, index.IndexName);
           if (index.IndexStatus === 'DELETING') startDrop(store, table.TableName, index.IndexName);
         }
       }
@@ -345,7 +355,10 @@ function skippingInvalidIndexKeys(updateIndexes: UpdateIndexes): UpdateIndexes {
     const special = (table.GlobalSecondaryIndexes ?? []).filter((i) => !fits(i, existingItem) || !fits(i, item));
     if (special.length === 0) return updateIndexes(store, table, existingItem, item, cb);
 
-    const others = { ...table, GlobalSecondaryIndexes: table.GlobalSecondaryIndexes?.filter((i) => !special.includes(i)) };
+    const others = {
+      ...table,
+      GlobalSecondaryIndexes: table.GlobalSecondaryIndexes?.filter((i) => !special.includes(i)),
+    };
     const updates = [
       promisify<void>((done) => updateIndexes(store, others, existingItem, item, done)),
       ...special.map((index) =>
@@ -396,6 +409,15 @@ function checkIndexUpdates(data: UpdateTableData, createTable: ActionValidation<
       );
     }
     if (!update.Create) continue;
+    // DynamoDB wants the new key's types restated even when the table already defines them.
+    const keys = update.Create.KeySchema.map((key) => key.AttributeName);
+    const defined = (data.AttributeDefinitions ?? []).map((definition) => definition.AttributeName);
+    if (!keys.every((key) => defined.includes(key))) {
+      return (
+        'One or more parameter values were invalid: Some index key attributes are not defined in ' +
+        `AttributeDefinitions. Keys: [${keys.join(', ')}], AttributeDefinitions: [${defined.join(', ')}]`
+      );
+    }
     // An index added later obeys the rules of one declared in CreateTable, so reuse that check.
     const message = createTable.custom({
       BillingMode: 'PAY_PER_REQUEST',
@@ -434,7 +456,9 @@ function mergeKeyDefinitions(
 function isIndexable(table: Table, index: GlobalSecondaryIndex, item: Item): boolean {
   return index.KeySchema.every(({ AttributeName }, position) => {
     const type = table.AttributeDefinitions.find((d) => d.AttributeName === AttributeName)?.AttributeType;
-    return item[AttributeName] != null && type != null && !db.validateKeyPiece(item, AttributeName, type, position === 0);
+    return (
+      item[AttributeName] != null && type != null && !db.validateKeyPiece(item, AttributeName, type, position === 0)
+    );
   });
 }
 
@@ -460,7 +484,10 @@ function settledStatus(table: Table): string {
 }
 
 function keyAttributes(table: Table): Set<string> {
-  const schemas = [table.KeySchema, ...[...(table.LocalSecondaryIndexes ?? []), ...(table.GlobalSecondaryIndexes ?? [])].map((i) => i.KeySchema)];
+  const schemas = [
+    table.KeySchema,
+    ...[...(table.LocalSecondaryIndexes ?? []), ...(table.GlobalSecondaryIndexes ?? [])].map((i) => i.KeySchema),
+  ];
   return new Set(schemas.flat().map((key) => key.AttributeName));
 }
 
@@ -495,7 +522,8 @@ function awsError(type: string, message: string): DynaliteError {
 
 async function readTable(store: Store, tableName: string): Promise<Table> {
   const table = await promisify<Table | undefined>((cb) => store.getTable(tableName, false, cb));
-  if (!table) throw awsError('ResourceNotFoundException', `Requested resource not found: Table: ${tableName} not found`);
+  if (!table)
+    throw awsError('ResourceNotFoundException', `Requested resource not found: Table: ${tableName} not found`);
   return table;
 }
 
@@ -514,7 +542,9 @@ async function readItem(store: Store, tableName: string, key: string): Promise<I
 }
 
 function withLock<T>(lock: Lock, key: string, work: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => lock(key, (release) => void work().then(release(resolve), release(reject))));
+  return new Promise<T>((resolve, reject) =>
+    lock(key, (release) => void work().then(release(resolve), release(reject))),
+  );
 }
 
 function promisify<T>(run: (cb: Callback<T>) => void): Promise<T> {

@@ -109,7 +109,13 @@ declare module 'dynalite/db' {
       store: Store,
       table: Table,
       data: { IndexName?: string },
-      ...rest: [opts: unknown, isLocal: boolean, fetchFromItemDb: boolean, startKeyNames: string[], cb: Callback<unknown>]
+      ...rest: [
+        opts: unknown,
+        isLocal: boolean,
+        fetchFromItemDb: boolean,
+        startKeyNames: string[],
+        cb: Callback<unknown>,
+      ]
     ) => void;
 
     /** The exports object of dynalite's db module: actions call these through it at request time. */

@@ -4,7 +4,11 @@ import {
   ApiError,
   InternalError,
   MethodNotAllowedError,
-  NotFoundError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../errors';
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../errors';
 import { toStoreError } from '../store/dynamodb-errors';
 import { requestState } from './request-context';
 import { respond } from './respond';

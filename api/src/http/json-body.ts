@@ -19,7 +19,11 @@ export async function readJsonBody(ctx: Context, limitBytes: number = MAX_BODY_B
   }
   let text: string;
   try {
-    text = await getRawBody(ctx.req, { length: ctx.get('content-length') || undefined, limit: limitBytes, encoding: 'utf-8' });
+    text = await getRawBody(ctx.req, {
+      length: ctx.get('content-length') || undefined,
+      limit: limitBytes,
+      encoding: 'utf-8',
+    });
   } catch (error) {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {

@@ -115,7 +115,9 @@ export function parseInboxQuery(query: Record<string, unknown>): InboxQueryParam
   const copy: Record<string, unknown> = { ...query };
   for (const [key, value] of Object.entries(copy)) {
     if (Array.isArray(value)) {
-      throw new ValidationError(`Invalid query: ${key} is given more than once`, [{ field: key, message: 'must be given once' }]);
+      throw new ValidationError(`Invalid query: ${key} is given more than once`, [
+        { field: key, message: 'must be given once' },
+      ]);
     }
   }
   return check(validateInboxQuery, copy, 'query', 'query');

@@ -28,7 +28,9 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   ) {}
 
   async getByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const result = await storeCall(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { key_hash: keyHash } })));
+    const result = await storeCall(() =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: { key_hash: keyHash } })),
+    );
     return result.Item && fromItem(result.Item as ApiKeyItem);
   }
 
@@ -47,7 +49,9 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     const records: ApiKeyRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await storeCall(() => this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey })));
+      const page = await storeCall(() =>
+        this.doc.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey })),
+      );
       for (const item of (page.Items ?? []) as ApiKeyItem[]) records.push(fromItem(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -28,9 +28,7 @@ export function createDynamoDbClients(options: DynamoDbClientOptions): DynamoDbC
       // The embedded engine speaks plain HTTP on loopback.
       ...(local ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }) } : {}),
     },
-    ...(local
-      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(local ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   };
   const client = new DynamoDBClient(config);
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

@@ -93,7 +93,10 @@ export class DynamoDbEventStore implements EventStore {
     return viaScan && { event: viaScan, method: 'scan' };
   }
 
-  private async queryEventIdIndex(tenantId: string, eventId: string): Promise<StoredEvent | undefined | 'index-unavailable'> {
+  private async queryEventIdIndex(
+    tenantId: string,
+    eventId: string,
+  ): Promise<StoredEvent | undefined | 'index-unavailable'> {
     try {
       const result = await storeCall(() =>
         this.doc.send(
@@ -159,7 +162,11 @@ export class DynamoDbEventStore implements EventStore {
             UpdateExpression: 'SET #status = :acknowledged, acknowledged_at = :at REMOVE inbox_pk',
             ConditionExpression: 'attribute_exists(sk) AND #status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':acknowledged': 'acknowledged', ':pending': 'pending', ':at': acknowledgedAt },
+            ExpressionAttributeValues: {
+              ':acknowledged': 'acknowledged',
+              ':pending': 'pending',
+              ':at': acknowledgedAt,
+            },
             ReturnValues: 'ALL_NEW',
           }),
         ),

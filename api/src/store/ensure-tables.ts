@@ -19,7 +19,8 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return true;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') return false;
+    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
+      return false;
     throw error;
   }
 }

@@ -1,4 +1,10 @@
-import { EVENT_SK_PREFIX, eventSortKey, parseEventSortKey, type EventMetadata, type StoredEvent } from '../domain/event';
+import {
+  EVENT_SK_PREFIX,
+  eventSortKey,
+  parseEventSortKey,
+  type EventMetadata,
+  type StoredEvent,
+} from '../domain/event';
 
 /** The DynamoDB item of an event (DESIGN §4). */
 export interface EventItem {

@@ -38,7 +38,12 @@ export async function seedLegacyEvents(doc: DynamoDBDocumentClient, options: Leg
   const start = options.start ?? new Date(Date.now() - options.count * 1000);
   const retention = options.retentionSeconds ?? 7 * 86400;
   const items = Array.from({ length: options.count }, (_, i) =>
-    legacyEventItem(options.tenants[i % options.tenants.length] ?? 'legacy', new Date(start.getTime() + i * 1000), i, retention),
+    legacyEventItem(
+      options.tenants[i % options.tenants.length] ?? 'legacy',
+      new Date(start.getTime() + i * 1000),
+      i,
+      retention,
+    ),
   );
   const batches: EventItem[][] = [];
   for (let i = 0; i < items.length; i += BATCH_SIZE) batches.push(items.slice(i, i + BATCH_SIZE));
@@ -54,6 +59,6 @@ async function writeBatch(doc: DynamoDBDocumentClient, tableName: string, batch:
     if (attempt > 10) throw new Error(`Could not write ${pending.length} seed items to ${tableName}`);
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     const result = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-    pending = (result.UnprocessedItems?.[tableName] ?? []);
+    pending = result.UnprocessedItems?.[tableName] ?? [];
   }
 }

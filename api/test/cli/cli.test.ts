@@ -10,7 +10,11 @@ import { createDynamoDbClients, type DynamoDbClients } from '../../src/store/dyn
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
 
-async function cli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
       cwd: ROOT,
@@ -39,7 +43,11 @@ describe('command-line tools against the embedded engine', () => {
   });
 
   it('tables:create --legacy --seed makes a table without event-id-index holding legacy-shaped items', async () => {
-    const result = await cli('api/src/cli/tables-create.ts', ['--legacy', '--seed', '60', '--tenants', 'acme,globex'], env);
+    const result = await cli(
+      'api/src/cli/tables-create.ts',
+      ['--legacy', '--seed', '60', '--tenants', 'acme,globex'],
+      env,
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('created  cli-events (legacy: no event-id-index)');
     expect(result.stdout).toContain('seeded   60 legacy events');
@@ -48,7 +56,9 @@ describe('command-line tools against the embedded engine', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['inbox-index']);
     const items = (await db.doc.send(new ScanCommand({ TableName: 'cli-events' }))).Items ?? [];
     expect(items).toHaveLength(60);
-    expect(items.every((item) => item.event_id === undefined && /^EVENT#.+#[0-9a-f-]{36}$/.test(String(item.sk)))).toBe(true);
+    expect(items.every((item) => item.event_id === undefined && /^EVENT#.+#[0-9a-f-]{36}$/.test(String(item.sk)))).toBe(
+      true,
+    );
     expect(new Set(items.map((item) => item.tenant_id))).toEqual(new Set(['acme', 'globex']));
   });
 
@@ -70,7 +80,9 @@ describe('command-line tools against the embedded engine', () => {
     const key = result.stdout.trim();
     expect(key).toMatch(/^tk_[A-Za-z0-9_-]{43}$/);
     const items = (await db.doc.send(new ScanCommand({ TableName: 'cli-keys' }))).Items ?? [];
-    expect(items).toContainEqual(expect.objectContaining({ key_hash: hashApiKey(key), tenant_id: 'acme', name: 'ci', revoked: false }));
+    expect(items).toContainEqual(
+      expect.objectContaining({ key_hash: hashApiKey(key), tenant_id: 'acme', name: 'ci', revoked: false }),
+    );
     expect(JSON.stringify(items)).not.toContain(key);
 
     const revoked = await cli('api/src/cli/keys.ts', ['revoke', '--key', key], env);

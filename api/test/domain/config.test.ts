@@ -18,8 +18,18 @@ describe('readConfig', () => {
   });
 
   it('reads overrides', () => {
-    const config = readConfig({ PORT: '9090', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9000', EVENT_RETENTION_DAYS: '3', CURSOR_SECRET: 'x'.repeat(20) });
-    expect(config).toMatchObject({ port: 9090, dynamodbEndpoint: 'http://127.0.0.1:9000', retentionSeconds: 3 * 86400, cursorSecretGenerated: false });
+    const config = readConfig({
+      PORT: '9090',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:9000',
+      EVENT_RETENTION_DAYS: '3',
+      CURSOR_SECRET: 'x'.repeat(20),
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      dynamodbEndpoint: 'http://127.0.0.1:9000',
+      retentionSeconds: 3 * 86400,
+      cursorSecretGenerated: false,
+    });
   });
 
   it.each([

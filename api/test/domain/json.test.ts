@@ -5,7 +5,7 @@ describe('exact JSON', () => {
     '{"big":123456789012345678901234567890}',
     '{"precise":0.12345678901234567890123}',
     '{"huge":1e400}',
-    '{"safe":[1,2.5,-3,0.1,1e21]}',
+    '{"safe":[1,2.5,-3,0.1],"written":[1.0,1e3,1e21,-0]}',
     '{"text":"😀 \\u0000 \\"q\\""}',
   ])('round-trips %s exactly', (text) => {
     expect(stringifyJsonExact(parseJsonExact(text))).toBe(text);

@@ -11,7 +11,11 @@ describe('events endpoints', () => {
   });
 
   async function createEvent(overrides: Record<string, unknown> = {}, key?: string): Promise<string> {
-    const res = await api.request('/v1/events', { method: 'POST', json: eventBody(overrides), ...(key ? { key } : {}) });
+    const res = await api.request('/v1/events', {
+      method: 'POST',
+      json: eventBody(overrides),
+      ...(key ? { key } : {}),
+    });
     expect(res.status).toBe(201);
     return res.body.event_id as string;
   }
@@ -70,7 +74,11 @@ describe('events endpoints', () => {
 
     it('returns 401 without an API key and 401 with an unknown one', async () => {
       const missing = await api.request('/v1/events', { method: 'POST', json: eventBody(), key: null });
-      const unknown = await api.request('/v1/events', { method: 'POST', json: eventBody(), key: 'tk_not-a-real-key-000000' });
+      const unknown = await api.request('/v1/events', {
+        method: 'POST',
+        json: eventBody(),
+        key: 'tk_not-a-real-key-000000',
+      });
       expect(missing.status).toBe(401);
       expect(missing.body.error).toMatchObject({ code: 'UNAUTHORIZED', message: 'Missing X-API-Key header' });
       expect(unknown.status).toBe(401);
@@ -82,7 +90,10 @@ describe('events endpoints', () => {
     it('returns 400 when the id is not a UUID', async () => {
       const res = await api.request('/v1/events/not-a-uuid');
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ field: 'event_id', message: 'must match format "uuid"' }] });
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        details: [{ field: 'event_id', message: 'must match format "uuid"' }],
+      });
     });
 
     it('returns 404 for an unknown event', async () => {

@@ -34,7 +34,11 @@ describe('idempotent event creation', () => {
     const first = await api.request('/v1/events', { method: 'POST', json: body });
     const second = await api.request('/v1/events', { method: 'POST', json: body });
     expect(second.status).toBe(201);
-    expect(second.body).toMatchObject({ event_id: first.body.event_id, created_at: first.body.created_at, status: 'pending' });
+    expect(second.body).toMatchObject({
+      event_id: first.body.event_id,
+      created_at: first.body.created_at,
+      status: 'pending',
+    });
     expect(second.body.request_id).not.toBe(first.body.request_id);
   });
 
@@ -85,7 +89,19 @@ describe('idempotent event creation', () => {
       payloadJson: event.payloadJson,
       metadata: { idempotency_key: 'crashed-1' },
     });
-    expect(await store.reserveIdempotencyKey({ tenantId: 'acme', key: 'crashed-1', requestHash, event, eventDeleted: false, expiresAt: epochSeconds(now) + 3600 }, epochSeconds(now))).toBe(true);
+    expect(
+      await store.reserveIdempotencyKey(
+        {
+          tenantId: 'acme',
+          key: 'crashed-1',
+          requestHash,
+          event,
+          eventDeleted: false,
+          expiresAt: epochSeconds(now) + 3600,
+        },
+        epochSeconds(now),
+      ),
+    ).toBe(true);
     expect((await api.request(`/v1/events/${event.eventId}`)).status).toBe(404);
 
     // Act: the client retries.

@@ -43,7 +43,10 @@ describe('GET /v1/inbox', () => {
     const pages: InboxEvent[][] = [];
     let cursor: string | undefined;
     do {
-      const res = await api.request(`/v1/inbox?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, key ? { key } : {});
+      const res = await api.request(
+        `/v1/inbox?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        key ? { key } : {},
+      );
       expect(res.status).toBe(200);
       pages.push(res.body.events as InboxEvent[]);
       cursor = res.body.pagination.next_cursor as string | undefined;
@@ -75,7 +78,10 @@ describe('GET /v1/inbox', () => {
   it.each([
     ['source=source-1', (c: { source: string; type: string }) => c.source === 'source-1'],
     ['event_type=type.2', (c: { source: string; type: string }) => c.type === 'type.2'],
-    ['source=source-3&event_type=type.0', (c: { source: string; type: string }) => c.source === 'source-3' && c.type === 'type.0'],
+    [
+      'source=source-3&event_type=type.0',
+      (c: { source: string; type: string }) => c.source === 'source-3' && c.type === 'type.0',
+    ],
   ])('filters by %s across pages, filling each page', async (query, predicate) => {
     const pages = await pageThrough(`limit=25&${query}`);
     const events = pages.flat();

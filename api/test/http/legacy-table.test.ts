@@ -7,7 +7,11 @@ describe('a legacy events table without event-id-index', () => {
 
   beforeAll(async () => {
     api = await startTestApi({ legacy: true });
-    const items = await seedLegacyEvents(api.runtime.clients.doc, { tableName: api.config.tables.events, count: 120, tenants: ['acme', 'globex'] });
+    const items = await seedLegacyEvents(api.runtime.clients.doc, {
+      tableName: api.config.tables.events,
+      count: 120,
+      tenants: ['acme', 'globex'],
+    });
     legacyIds = items.filter((item) => item.tenant_id === 'acme').map((item) => item.sk.split('#').at(-1) ?? '');
   });
   afterAll(async () => {

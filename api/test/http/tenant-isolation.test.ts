@@ -6,7 +6,11 @@ describe('tenant isolation', () => {
 
   beforeAll(async () => {
     api = await startTestApi();
-    const res = await api.request('/v1/events', { method: 'POST', json: eventBody({ source: 'acme-only' }), key: api.keys.acme });
+    const res = await api.request('/v1/events', {
+      method: 'POST',
+      json: eventBody({ source: 'acme-only' }),
+      key: api.keys.acme,
+    });
     acmeEventId = res.body.event_id as string;
     for (let i = 0; i < 3; i++) {
       await api.request('/v1/events', { method: 'POST', json: eventBody(), key: api.keys.acme });
@@ -16,7 +20,7 @@ describe('tenant isolation', () => {
     await api.close();
   });
 
-  it("does not let another tenant read an event: 404, as if it did not exist", async () => {
+  it('does not let another tenant read an event: 404, as if it did not exist', async () => {
     const res = await api.request(`/v1/events/${acmeEventId}`, { key: api.keys.globex });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');

@@ -16,15 +16,27 @@ describe('request validation', () => {
     ['payload is missing', { source: 's', event_type: 't' }, "must have required property 'payload'"],
     ['source is empty', eventBody({ source: '' }), 'source must NOT have fewer than 1 characters'],
     ['source is over 100 characters', eventBody({ source: long }), 'source must NOT have more than 100 characters'],
-    ['event_type is over 100 characters', eventBody({ event_type: long }), 'event_type must NOT have more than 100 characters'],
+    [
+      'event_type is over 100 characters',
+      eventBody({ event_type: long }),
+      'event_type must NOT have more than 100 characters',
+    ],
     ['source is a number', eventBody({ source: 7 }), 'source must be string'],
     ['payload is an empty object', eventBody({ payload: {} }), 'payload must NOT have fewer than 1 properties'],
     ['payload is an array', eventBody({ payload: [1, 2] }), 'payload must be object'],
     ['payload is a string', eventBody({ payload: 'hello' }), 'payload must be object'],
     ['payload is null', eventBody({ payload: null }), 'payload must be object'],
     ['an unknown field is present', eventBody({ extra: true }), "must NOT have additional properties: 'extra'"],
-    ['priority is not an allowed value', eventBody({ metadata: { priority: 'urgent' } }), 'metadata.priority must be equal to one of the allowed values'],
-    ['the idempotency key has unsafe characters', eventBody({ metadata: { idempotency_key: 'a b' } }), 'metadata.idempotency_key must match pattern'],
+    [
+      'priority is not an allowed value',
+      eventBody({ metadata: { priority: 'urgent' } }),
+      'metadata.priority must be equal to one of the allowed values',
+    ],
+    [
+      'the idempotency key has unsafe characters',
+      eventBody({ metadata: { idempotency_key: 'a b' } }),
+      'metadata.idempotency_key must match pattern',
+    ],
     ['a metadata label is not a string', eventBody({ metadata: { team: 5 } }), 'metadata.team must be string'],
     ['the body is an array', [eventBody()], 'must be object'],
   ];
@@ -48,7 +60,11 @@ describe('request validation', () => {
   });
 
   it('returns 400 for an empty body', async () => {
-    const res = await api.request('/v1/events', { method: 'POST', json: '' , headers: { 'content-type': 'application/json' } });
+    const res = await api.request('/v1/events', {
+      method: 'POST',
+      json: '',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
   });
@@ -70,7 +86,10 @@ describe('request validation', () => {
 
   it('returns 413 for a body over 256 KiB and writes nothing', async () => {
     const before = await api.scanEvents();
-    const res = await api.request('/v1/events', { method: 'POST', json: eventBody({ payload: { blob: 'x'.repeat(300 * 1024) } }) });
+    const res = await api.request('/v1/events', {
+      method: 'POST',
+      json: eventBody({ payload: { blob: 'x'.repeat(300 * 1024) } }),
+    });
     expect(res.status).toBe(413);
     expect(res.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { limit_bytes: 262144 } });
     expect(await api.scanEvents()).toEqual(before);
@@ -129,7 +148,10 @@ describe('payload round trip', () => {
   });
 
   it('keeps numbers as numbers, not strings', async () => {
-    const res = await api.request('/v1/events', { method: 'POST', json: '{"source":"s","event_type":"t","payload":{"n":1.5,"big":9007199254740993}}' });
+    const res = await api.request('/v1/events', {
+      method: 'POST',
+      json: '{"source":"s","event_type":"t","payload":{"n":1.5,"big":9007199254740993}}',
+    });
     const got = await api.request(`/v1/events/${res.body.event_id}`);
     expect(got.text).toContain('"payload":{"n":1.5,"big":9007199254740993}');
   });

@@ -22,40 +22,48 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const proxy: FaultProxy = { endpoint: '', mode: 'pass', delayMs: 0, operations: [], close: () => Promise.resolve() };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.').at(-1) ?? '';
+    const operation =
+      String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .at(-1) ?? '';
     const applies = proxy.operations.length === 0 || proxy.operations.includes(operation);
     const mode = applies ? proxy.mode : 'pass';
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      setTimeout(() => {
-        if (mode === 'drop') {
-          res.socket?.destroy();
-          return;
-        }
-        if (mode === 'throttle' || mode === 'server-error') {
-          const throttled = mode === 'throttle';
-          res.writeHead(throttled ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
-          res.end(
-            JSON.stringify({
-              __type: throttled
-                ? 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'
-                : 'com.amazon.coral.service#InternalServerError',
-              message: throttled ? 'The level of configured provisioned throughput for the table was exceeded.' : 'Internal server error',
-            }),
+      setTimeout(
+        () => {
+          if (mode === 'drop') {
+            res.socket?.destroy();
+            return;
+          }
+          if (mode === 'throttle' || mode === 'server-error') {
+            const throttled = mode === 'throttle';
+            res.writeHead(throttled ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
+            res.end(
+              JSON.stringify({
+                __type: throttled
+                  ? 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'
+                  : 'com.amazon.coral.service#InternalServerError',
+                message: throttled
+                  ? 'The level of configured provisioned throughput for the table was exceeded.'
+                  : 'Internal server error',
+              }),
+            );
+            return;
+          }
+          const forward = request(
+            { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+            (upstreamRes) => {
+              res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+              upstreamRes.pipe(res);
+            },
           );
-          return;
-        }
-        const forward = request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-          (upstreamRes) => {
-            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-            upstreamRes.pipe(res);
-          },
-        );
-        forward.on('error', () => res.socket?.destroy());
-        forward.end(Buffer.concat(chunks));
-      }, applies ? proxy.delayMs : 0);
+          forward.on('error', () => res.socket?.destroy());
+          forward.end(Buffer.concat(chunks));
+        },
+        applies ? proxy.delayMs : 0,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
