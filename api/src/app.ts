@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import type { ApiKeyAuthenticator } from './domain/authenticator';
 import type { EventService } from './domain/event-service';
 import type { InboxCursorCodec } from './domain/inbox-cursor';
+import { accessLog } from './http/access-log';
 import { authMiddleware } from './http/auth-middleware';
 import { errorMiddleware } from './http/error-middleware';
 import { requestContext } from './http/request-context';
 import { eventRoutes } from './http/routes/events';
 import { healthRoutes } from './http/routes/health';
 import { inboxRoutes } from './http/routes/inbox';
+import { recordRouteTemplate } from './http/route-template';
 
 export interface AppDependencies {
   service: EventService;
@@ -27,14 +29,17 @@ export function createApp(deps: AppDependencies): Koa {
   app.silent = true;
 
   const publicRoutes = new Router();
+  publicRoutes.use(recordRouteTemplate);
   healthRoutes(publicRoutes, deps.version);
 
   const apiRoutes = new Router();
+  apiRoutes.use(recordRouteTemplate);
   apiRoutes.use(authMiddleware(deps.authenticator));
   eventRoutes(apiRoutes, deps.service);
   inboxRoutes(apiRoutes, deps.service, deps.cursors);
 
   app.use(requestContext);
+  app.use(accessLog(deps.logger));
   app.use(errorMiddleware(deps.logger));
   app.use(publicRoutes.routes()).use(publicRoutes.allowedMethods());
   app.use(apiRoutes.routes()).use(apiRoutes.allowedMethods());

@@ -23,6 +23,8 @@ export interface ApiConfig {
   devApiKey: string | undefined;
   devTenant: string;
   logLevel: string;
+  /** `json` (default) or `pretty` for reading in a terminal. */
+  logFormat: 'json' | 'pretty';
   version: string;
 }
 
@@ -41,6 +43,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  }
+  return raw as T;
+}
+
 function text(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw ? raw : undefined;
@@ -49,6 +60,8 @@ function text(env: Env, name: string): string | undefined {
 /** Parses the API's configuration from environment variables (see the README's table). */
 export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig {
   const cursorSecret = text(env, 'CURSOR_SECRET');
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  oneOf(env, 'LOG_LEVEL', levels, 'info');
   if (cursorSecret !== undefined && cursorSecret.length < 16) {
     throw new ConfigError('CURSOR_SECRET must be at least 16 characters');
   }
@@ -72,6 +85,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     devApiKey: text(env, 'DEV_API_KEY'),
     devTenant: text(env, 'DEV_TENANT') ?? 'dev',
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     version,
   };
 }

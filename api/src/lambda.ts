@@ -1,6 +1,6 @@
 import serverless from 'serverless-http';
 import { readConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger } from './observability/logger';
 import { createRuntime } from './runtime';
 import { packageVersion } from './version';
 
@@ -13,7 +13,7 @@ export function createLambdaHandler(env: Record<string, string | undefined> = pr
     // Each Lambda instance would sign with its own secret and reject the others' cursors.
     throw new Error('CURSOR_SECRET must be set in Lambda');
   }
-  const runtime = createRuntime(config, createLogger(config.logLevel));
+  const runtime = createRuntime(config, createLogger({ level: config.logLevel, format: 'json' }));
   return serverless(runtime.app);
 }
 

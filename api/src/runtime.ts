@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { createApp } from './app';
+import { addToLogContext } from './observability/log-context';
 import type { ApiConfig } from './config';
 import { ApiKeyAuthenticator } from './domain/authenticator';
 import { EventService } from './domain/event-service';
@@ -34,7 +35,8 @@ export function createRuntime(config: ApiConfig, logger: Logger, clients?: Dynam
     doc: db.doc,
     tableName: config.tables.events,
     eventIdIndex,
-    onLookup: (method) => logger.debug({ lookup_method: method }, 'Event lookup'),
+    onLookup: (method) => addToLogContext({ lookup_method: method }),
+    logger,
   });
   const service = new EventService({
     store,

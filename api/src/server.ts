@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { ConfigError, readConfig, type ApiConfig } from './config';
 import { mintApiKey } from './domain/mint-api-key';
 import { startEmbeddedEngine, type EmbeddedEngine } from './engine/embedded-engine';
-import { createLogger } from './logger';
+import { createLogger } from './observability/logger';
 import { createRuntime } from './runtime';
 import { ensureTables } from './store/ensure-tables';
 import { packageVersion } from './version';
@@ -21,8 +22,7 @@ export interface LocalServer {
 }
 
 /** Starts the API on one machine: the embedded engine unless `DYNAMODB_ENDPOINT` is set, tables, a development key. */
-export async function startLocalServer(config: ApiConfig): Promise<LocalServer> {
-  const logger = createLogger(config.logLevel);
+export async function startLocalServer(config: ApiConfig, logger: Logger): Promise<LocalServer> {
   const engine: EmbeddedEngine | undefined =
     config.dynamodbEndpoint === undefined
       ? await startEmbeddedEngine({
@@ -77,13 +77,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, buffered: true });
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'Unhandled promise rejection');
     process.exitCode = 1;
   });
 
-  const local = await startLocalServer(config);
+  const local = await startLocalServer(config, logger);
   const lines = [
     `Triggers API listening on ${local.url}`,
     `DynamoDB endpoint: ${local.dynamodbEndpoint}${config.dynamodbEndpoint ? '' : ` (embedded, ${config.dataDir ? `data in ${config.dataDir}` : 'in memory'})`}`,
@@ -98,7 +98,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'Shutting down: finishing in-flight requests');
     local.close().then(
-      () => process.exit(process.exitCode ?? 0),
+      () => {
+        logger.info('Stopped');
+        logger.flush();
+        process.exit(process.exitCode ?? 0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'Shutdown failed');
         process.exit(1);

@@ -44,12 +44,11 @@ export function errorMiddleware(logger: Logger) {
       const mapped = toStoreError(caught);
       const error =
         mapped instanceof ApiError ? mapped : (fromHttpError(caught) ?? new InternalError('Internal server error'));
-      const { requestId } = requestState(ctx);
+      const { requestId, log } = requestState(ctx);
+      log.error_type = error.code;
       if (error.status >= 500) {
-        logger.error(
-          { err: caught, request_id: requestId, error_type: error.code, method: ctx.method, path: ctx.path },
-          'Request failed',
-        );
+        // The one log line of a failure: the cause and its stack, never sent to the client.
+        logger.error({ err: caught }, 'Request failed');
       }
       if (error instanceof ServiceUnavailableError) ctx.set('Retry-After', String(error.retryAfterSeconds));
       respond(ctx, error.status, errorBody(error, requestId));

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Principal } from '../domain/authenticator';
+import { runWithLogContext, type LogContext } from '../observability/log-context';
+import { attachLogContext } from './access-log';
 
 /** Per-request state the handlers share. */
 export interface RequestState {
   requestId: string;
   correlationId: string | undefined;
   principal?: Principal;
+  /** The fields every log line of this request carries; also read by the access log and metrics. */
+  log: LogContext;
 }
 
 /** Inbound ids are honoured only when short and made of safe characters (they end up in logs and headers). */
@@ -17,16 +21,24 @@ export function saneId(value: string | string[] | undefined): string | undefined
   return typeof value === 'string' && SANE_ID.test(value) ? value : undefined;
 }
 
-/** Assigns the request id (inbound `X-Request-ID` when sane, else a UUID) and echoes ids on the response. */
+/**
+ * Assigns the request id (inbound `X-Request-ID` when sane, else a UUID), echoes the ids on the response,
+ * and runs the rest of the request inside its log context.
+ */
 export async function requestContext(ctx: Context, next: Next): Promise<void> {
-  const state: RequestState = {
-    requestId: saneId(ctx.get('x-request-id') || undefined) ?? randomUUID(),
-    correlationId: saneId(ctx.get('x-correlation-id') || undefined),
+  const requestId = saneId(ctx.get('x-request-id') || undefined) ?? randomUUID();
+  const correlationId = saneId(ctx.get('x-correlation-id') || undefined);
+  const log: LogContext = {
+    request_id: requestId,
+    ...(correlationId ? { correlation_id: correlationId } : {}),
+    method: ctx.method,
   };
+  const state: RequestState = { requestId, correlationId, log };
   ctx.state.request = state;
-  ctx.set('X-Request-ID', state.requestId);
-  if (state.correlationId) ctx.set('X-Correlation-ID', state.correlationId);
-  await next();
+  attachLogContext(ctx.req, log);
+  ctx.set('X-Request-ID', requestId);
+  if (correlationId) ctx.set('X-Correlation-ID', correlationId);
+  await runWithLogContext(log, next);
 }
 
 /** The request state set by `requestContext`. */

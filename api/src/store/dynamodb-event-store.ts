@@ -7,6 +7,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
 import { EVENT_SK_PREFIX, eventSortKey, type StoredEvent } from '../domain/event';
 import { idempotencySortKey, type IdempotencyRecord } from '../domain/idempotency';
 import { ConflictError, NotFoundError } from '../errors';
@@ -26,6 +27,7 @@ export interface DynamoDbEventStoreOptions {
   eventIdIndex: EventIdIndexStatus;
   /** Called once per lookup with the way it went, for logs and metrics. */
   onLookup?: (method: LookupMethod) => void;
+  logger?: Logger;
 }
 
 interface IdempotencyItem {
@@ -43,12 +45,14 @@ export class DynamoDbEventStore implements EventStore {
   private readonly table: string;
   private readonly eventIdIndex: EventIdIndexStatus;
   private readonly onLookup: (method: LookupMethod) => void;
+  private readonly logger: Logger | undefined;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.doc = options.doc;
     this.table = options.tableName;
     this.eventIdIndex = options.eventIdIndex;
     this.onLookup = options.onLookup ?? (() => undefined);
+    this.logger = options.logger;
   }
 
   async putEvent(event: StoredEvent): Promise<boolean> {
@@ -89,6 +93,7 @@ export class DynamoDbEventStore implements EventStore {
       }
     }
     this.onLookup('scan');
+    this.logger?.info({ event_id_index: state }, 'Event lookup scans the tenant partition');
     const viaScan = await this.scanTenantPartition(tenantId, eventId);
     return viaScan && { event: viaScan, method: 'scan' };
   }

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'pass' | 'throttle' | 'server-error' | 'drop';
+export type FaultMode = 'pass' | 'throttle' | 'server-error' | 'drop' | 'garbage';
 
 /**
  * An HTTP proxy in front of the embedded engine that can answer like DynamoDB does under
@@ -37,7 +37,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             res.socket?.destroy();
             return;
           }
-          if (mode === 'throttle' || mode === 'server-error') {
+          if (mode === 'garbage') {
+          // A 200 whose body is not what DynamoDB sends: the SDK cannot parse it.
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end('<html>not json</html>');
+          return;
+        }
+        if (mode === 'throttle' || mode === 'server-error') {
             const throttled = mode === 'throttle';
             res.writeHead(throttled ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
             res.end(

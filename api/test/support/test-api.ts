@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
 import { readConfig, type ApiConfig } from '../../src/config';
 import { mintApiKey } from '../../src/domain/mint-api-key';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import { createRuntime, type Runtime } from '../../src/runtime';
 import { createDynamoDbClients } from '../../src/store/dynamodb-client';
 import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
@@ -36,6 +37,8 @@ export interface TestApiOptions {
   env?: Record<string, string>;
   /** Point the app at this endpoint instead of the engine (a fault proxy in front of it). */
   endpointOverride?: (engineEndpoint: string) => Promise<string> | string;
+  /** Logger of the app (silent by default). */
+  logger?: Logger;
 }
 
 /** Starts the embedded engine and the real app on ephemeral loopback ports, with two tenants' keys. */
@@ -51,7 +54,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   // Tables are set up directly on the engine, so a fault proxy cannot get in the way.
   const admin = createDynamoDbClients({ region: config.region, endpoint: engine.endpoint });
   await ensureTables(admin.client, admin.doc, config.tables, { legacy: options.legacy ?? false });
-  const runtime = createRuntime(config, createLogger('silent'));
+  const runtime = createRuntime(config, options.logger ?? createLogger({ level: 'silent' }));
   const keyStore = new DynamoDbApiKeyStore(admin.doc, config.tables.apiKeys);
   const keys = {
     acme: await mintApiKey(keyStore, { tenantId: 'acme', name: 'test' }),

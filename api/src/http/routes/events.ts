@@ -19,7 +19,7 @@ export function eventRoutes(router: Router, service: EventService): void {
       metadata: withoutNulls(body.metadata),
     });
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
-    ctx.state.eventId = event.eventId;
+    requestState(ctx).log.event_id = event.eventId;
     respond(ctx, 201, {
       event_id: event.eventId,
       created_at: event.createdAt,
@@ -31,12 +31,14 @@ export function eventRoutes(router: Router, service: EventService): void {
 
   router.get('/v1/events/:event_id', async (ctx) => {
     const eventId = parseEventId(ctx.params.event_id ?? '');
+    requestState(ctx).log.event_id = eventId;
     const { event } = await service.get(principal(ctx).tenantId, eventId);
     respond(ctx, 200, { ...eventRepresentation(event), request_id: requestState(ctx).requestId });
   });
 
   router.post('/v1/events/:event_id/ack', async (ctx) => {
     const eventId = parseEventId(ctx.params.event_id ?? '');
+    requestState(ctx).log.event_id = eventId;
     const { event } = await service.acknowledge(principal(ctx).tenantId, eventId);
     respond(ctx, 200, {
       event_id: event.eventId,
@@ -49,6 +51,7 @@ export function eventRoutes(router: Router, service: EventService): void {
 
   router.delete('/v1/events/:event_id', async (ctx) => {
     const eventId = parseEventId(ctx.params.event_id ?? '');
+    requestState(ctx).log.event_id = eventId;
     const { deleted } = await service.delete(principal(ctx).tenantId, eventId);
     respond(ctx, 200, {
       event_id: eventId,
