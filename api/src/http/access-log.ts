@@ -16,10 +16,16 @@ export function attachLogContext(req: IncomingMessage, context: LogContext): voi
 
 /** One access line per request (`Request completed`, with status_code, duration_ms and the request's context) through koa-pino-logger. */
 export function accessLog(logger: Logger): Middleware {
-  const line = (req: RequestWithContext, res: ServerResponse, values: Record<string, unknown>): Record<string, unknown> => ({
+  const line = (
+    req: RequestWithContext,
+    res: ServerResponse,
+    values: Record<string, unknown>,
+  ): Record<string, unknown> => ({
     ...req[LOG_CONTEXT],
     status_code: res.statusCode,
     duration_ms: values.duration_ms,
+    // Present only on 5xx, so Logs Insights can count server errors with count(server_error).
+    ...(res.statusCode >= 500 ? { server_error: true } : {}),
   });
   return koaPinoLogger({
     logger,
@@ -29,7 +35,8 @@ export function accessLog(logger: Logger): Middleware {
     genReqId: (req: RequestWithContext) => req[LOG_CONTEXT]?.request_id ?? '',
     customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
     customSuccessObject: line,
-    customErrorObject: (req: RequestWithContext, res: ServerResponse, _error: Error, values: Record<string, unknown>) => line(req, res, values),
+    customErrorObject: (req: RequestWithContext, res: ServerResponse, _error: Error, values: Record<string, unknown>) =>
+      line(req, res, values),
     customSuccessMessage: () => 'Request completed',
     customErrorMessage: () => 'Request completed',
     // The failure itself is logged once, with its stack, by the error middleware.

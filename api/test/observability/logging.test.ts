@@ -20,7 +20,11 @@ describe('structured request logs', () => {
         return proxy.endpoint;
       },
     });
-    await seedLegacyEvents(api.runtime.clients.doc, { tableName: api.config.tables.events, count: 5, tenants: ['acme'] });
+    await seedLegacyEvents(api.runtime.clients.doc, {
+      tableName: api.config.tables.events,
+      count: 5,
+      tenants: ['acme'],
+    });
   });
   afterEach(() => {
     proxy.mode = 'pass';
@@ -31,7 +35,8 @@ describe('structured request logs', () => {
     await proxy.close();
   });
 
-  const linesOf = (requestId: string): Record<string, unknown>[] => log.lines().filter((l) => l.request_id === requestId);
+  const linesOf = (requestId: string): Record<string, unknown>[] =>
+    log.lines().filter((l) => l.request_id === requestId);
 
   it('writes one access line per request with status, duration and the request context', async () => {
     const res = await api.request('/v1/events', {
@@ -60,7 +65,9 @@ describe('structured request logs', () => {
 
   it('gives store-layer lines the same context without a logger being passed per request', async () => {
     // A legacy table has no event-id-index: the store logs that it scans.
-    const res = await api.request('/v1/events/0b5e6f1c-4a1b-4c2d-9e3f-123456789abc', { headers: { 'x-request-id': 'log-req-2' } });
+    const res = await api.request('/v1/events/0b5e6f1c-4a1b-4c2d-9e3f-123456789abc', {
+      headers: { 'x-request-id': 'log-req-2' },
+    });
     expect(res.status).toBe(404);
     const lines = linesOf('log-req-2');
     const storeLine = lines.find((l) => l.message === 'Event lookup scans the tenant partition');
@@ -81,7 +88,12 @@ describe('structured request logs', () => {
     proxy.operations = ['Query'];
     const res = await api.request('/v1/inbox', { headers: { 'x-request-id': 'log-req-3' } });
     expect(res.status).toBe(500);
-    expect(res.body.error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal server error', details: null, request_id: 'log-req-3' });
+    expect(res.body.error).toEqual({
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error',
+      details: null,
+      request_id: 'log-req-3',
+    });
     const errors = linesOf('log-req-3').filter((l) => l.level === 'ERROR');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ message: 'Request failed', error_type: 'INTERNAL_ERROR', endpoint: '/v1/inbox' });
@@ -106,7 +118,10 @@ describe('structured request logs', () => {
   });
 
   it('never writes a full API key or payload contents', async () => {
-    await api.request('/v1/events', { method: 'POST', json: eventBody({ payload: { secret_marker: 'do-not-log-me' } }) });
+    await api.request('/v1/events', {
+      method: 'POST',
+      json: eventBody({ payload: { secret_marker: 'do-not-log-me' } }),
+    });
     await api.request('/v1/inbox', { key: 'tk_wrong_key_that_must_not_be_logged' });
     const text = log.text();
     expect(text).not.toContain(api.keys.acme);
