@@ -8,6 +8,8 @@ export interface ApiConfig {
   region: string;
   /** DynamoDB-compatible endpoint; when absent locally, the embedded engine is started. */
   dynamodbEndpoint: string | undefined;
+  /** Milliseconds to wait for one DynamoDB response before retrying (3 attempts in all). */
+  dynamodbTimeoutMs: number;
   /** Port of the embedded engine. */
   dynamodbPort: number;
   /** On-disk data directory of the embedded engine; in memory when absent. */
@@ -71,6 +73,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
     dynamodbEndpoint: text(env, 'DYNAMODB_ENDPOINT'),
     dynamodbPort: integer(env, 'DYNAMODB_PORT', 8000, 0, 65535),
+    dynamodbTimeoutMs: integer(env, 'DYNAMODB_TIMEOUT_MS', 3000, 50, 60_000),
     dataDir: text(env, 'DATA_DIR'),
     tables: {
       events: text(env, 'EVENTS_TABLE') ?? DEFAULT_TABLE_NAMES.events,

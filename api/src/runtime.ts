@@ -25,6 +25,7 @@ export function createRuntime(config: ApiConfig, logger: Logger, clients?: Dynam
     clients ??
     createDynamoDbClients({
       region: config.region,
+      requestTimeoutMs: config.dynamodbTimeoutMs,
       ...(config.dynamodbEndpoint !== undefined ? { endpoint: config.dynamodbEndpoint } : {}),
     });
   const eventIdIndex = new EventIdIndexStatus(

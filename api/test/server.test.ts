@@ -57,8 +57,9 @@ describe('the local server process (npm start)', () => {
       });
       proxy.operations = ['PutItem'];
       proxy.delayMs = 800;
+      const arrived = proxy.received('PutItem');
       const inFlight = post(server.url, server.apiKey);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await arrived;
       server.child.kill('SIGTERM');
 
       const res = await inFlight;

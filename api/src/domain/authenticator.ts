@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { UnauthorizedError } from '../errors';
-import type { ApiKeyStore } from '../store/event-store';
+import type { ApiKeyStore } from '../store/api-key-store';
 import { apiKeyPrefix, hashApiKey } from './api-keys';
 
 /** Who a request acts for. */

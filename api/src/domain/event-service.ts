@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, InternalError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import type { EventStore, InboxPage, LookupMethod } from '../store/event-store';
 import { epochSeconds, type EventMetadata, type StoredEvent } from './event';
 import type { IdempotencyRecord } from './idempotency';
@@ -90,7 +90,12 @@ export class EventService {
       });
     }
     // Finishes a write an earlier attempt could not complete; a no-op when the event exists.
-    if (!existing.eventDeleted) await this.store.putEvent(existing.event);
+    if (!existing.eventDeleted && (await this.store.putEvent(existing.event))) {
+      // A delete may have tombstoned the reservation between our read and our write: it marks the
+      // reservation before deleting, so reading it again tells whether this write must be undone.
+      const after = await this.store.getIdempotencyRecord(tenantId, key);
+      if (after?.eventDeleted) await this.store.deleteEvent(existing.event);
+    }
     return { event: existing.event, replayed: true };
   }
 
@@ -132,10 +137,12 @@ export class EventService {
     return this.store.listInbox({ tenantId, ...query, now: epochSeconds(this.clock()) });
   }
 
+  /**
+   * Writes a new event. Its key holds a fresh UUID, so an existing item with that key is this very
+   * event: written by an SDK retry of our own call, or by a concurrent replay of the same request.
+   */
   private async writeNew(event: StoredEvent): Promise<void> {
-    if (!(await this.store.putEvent(event))) {
-      throw new InternalError(`Event id ${event.eventId} collided with an existing event`);
-    }
+    await this.store.putEvent(event);
   }
 }
 

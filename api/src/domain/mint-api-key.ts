@@ -1,4 +1,4 @@
-import type { ApiKeyStore } from '../store/event-store';
+import type { ApiKeyStore } from '../store/api-key-store';
 import { generateApiKey, hashApiKey, TENANT_ID_PATTERN } from './api-keys';
 
 /** Stores the hash of a key for a tenant (a fresh random key unless one is given) and returns the key in clear, once. */

@@ -9,7 +9,6 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../errors';
-import { toStoreError } from '../store/dynamodb-errors';
 import { requestState } from './request-context';
 import { respond } from './respond';
 
@@ -41,9 +40,12 @@ export function errorMiddleware(logger: Logger) {
         if (ctx.status === 405) throw new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (caught) {
-      const mapped = toStoreError(caught);
+      const known = caught instanceof ApiError ? caught : fromHttpError(caught);
+      // Below 500 the message is for the client; above it, the client gets a generic one (the cause is logged).
       const error =
-        mapped instanceof ApiError ? mapped : (fromHttpError(caught) ?? new InternalError('Internal server error'));
+        known && (known.status < 500 || known instanceof ServiceUnavailableError)
+          ? known
+          : new InternalError('Internal server error');
       const { requestId, log } = requestState(ctx);
       log.error_type = error.code;
       if (error.status >= 500) {

@@ -1,5 +1,4 @@
 import Ajv, { type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { EventMetadata, Priority } from '../domain/event';
 import { ValidationError } from '../errors';
 
@@ -44,6 +43,7 @@ const createEventSchema = {
       type: 'object',
       nullable: true,
       maxProperties: LIMITS.metadataKeys,
+      propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9._-]{0,63}$' },
       required: [],
       properties: {
         idempotency_key: {
@@ -73,10 +73,13 @@ const inboxQuerySchema: JSONSchemaType<InboxQueryParams> = {
   },
 };
 
-const eventIdSchema: JSONSchemaType<string> = { type: 'string', format: 'uuid' };
+// An explicit pattern: the `uuid` format of ajv-formats also accepts `urn:uuid:` URNs.
+const eventIdSchema: JSONSchemaType<string> = {
+  type: 'string',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+};
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true });
-addFormats(ajv, ['uuid']);
 // Query strings carry text only: coerce "10" to 10 there and nowhere else.
 const ajvQuery = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true });
 
@@ -125,5 +128,9 @@ export function parseInboxQuery(query: Record<string, unknown>): InboxQueryParam
 
 /** Validates an event id path parameter (a UUID). */
 export function parseEventId(value: string): string {
-  return check(validateEventId, value, 'event_id', 'event_id').toLowerCase();
+  try {
+    return check(validateEventId, value, 'event_id', 'event_id').toLowerCase();
+  } catch {
+    throw new ValidationError('Invalid event_id: must be a UUID', [{ field: 'event_id', message: 'must be a UUID' }]);
+  }
 }

@@ -37,7 +37,12 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination ??
     (options.format === 'pretty'
       ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when asked for: a dev-time dependency
-        (require('pino-pretty') as (o: object) => DestinationStream)({ messageKey: 'message', timestampKey: 'timestamp', translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+        (require('pino-pretty') as (o: object) => DestinationStream)({
+          messageKey: 'message',
+          timestampKey: 'timestamp',
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+        })
       : pino.destination({ dest: 1, sync: !options.buffered, minLength: options.buffered ? 4096 : 0 }));
   return pino(
     {

@@ -53,3 +53,17 @@ export function routeTemplate(routePath: string): string {
 export function endpointName(method: string, routePath: string): string {
   return `${method.toUpperCase()} ${routeTemplate(routePath)}`;
 }
+
+/** Values of the `Method` dimension of `EventLookup`: how an event was found. */
+export const LOOKUP_METHODS = ['gsi', 'scan'] as const;
+
+export type LookupMethod = (typeof LOOKUP_METHODS)[number];
+
+/** Names on the Prometheus `/metrics` endpoint: the same facts as {@link MetricNames}, in Prometheus conventions. */
+export const PrometheusMetricNames = {
+  requestDurationSeconds: 'triggers_api_request_duration_seconds',
+  requestsTotal: 'triggers_api_requests_total',
+  errorsTotal: 'triggers_api_errors_total',
+  eventsIngestedTotal: 'triggers_api_events_ingested_total',
+  eventLookupsTotal: 'triggers_api_event_lookups_total',
+} as const;

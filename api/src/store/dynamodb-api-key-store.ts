@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, storeCall } from './dynamodb-errors';
-import type { ApiKeyRecord, ApiKeyStore } from './event-store';
+import type { ApiKeyRecord, ApiKeyStore } from './api-key-store';
 
 interface ApiKeyItem {
   key_hash: string;

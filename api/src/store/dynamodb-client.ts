@@ -25,6 +25,8 @@ export function createDynamoDbClients(options: DynamoDbClientOptions): DynamoDbC
     requestHandler: {
       connectionTimeout: 1000,
       requestTimeout: options.requestTimeoutMs ?? 3000,
+      // Without it the handler only warns when the timeout passes, and a stalled call hangs.
+      throwOnRequestTimeout: true,
       // The embedded engine speaks plain HTTP on loopback.
       ...(local ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }) } : {}),
     },

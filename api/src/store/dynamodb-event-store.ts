@@ -20,6 +20,8 @@ import { EVENT_ID_INDEX, INBOX_INDEX } from './table-schemas';
 /** Items a filtered inbox request may read before it returns a short page with a cursor. */
 const MAX_INBOX_ITEMS_EVALUATED = 2000;
 const FILTERED_INBOX_READ_SIZE = 200;
+/** How far back a miss in a verified index is double-checked in the table (GSIs are eventually consistent). */
+const RECENT_WINDOW_MS = 10_000;
 
 export interface DynamoDbEventStoreOptions {
   doc: DynamoDBDocumentClient;
@@ -84,9 +86,15 @@ export class DynamoDbEventStore implements EventStore {
     if (state !== 'absent') {
       const viaIndex = await this.queryEventIdIndex(tenantId, eventId);
       if (viaIndex !== 'index-unavailable') {
-        if (viaIndex || state === 'verified') {
+        if (viaIndex) {
           this.onLookup('gsi');
-          return viaIndex && { event: viaIndex, method: 'gsi' };
+          return { event: viaIndex, method: 'gsi' };
+        }
+        if (state === 'verified') {
+          // The index lags the table by a moment: an event created just now may not be in it yet.
+          this.onLookup('gsi');
+          const recent = await this.findRecentInPartition(tenantId, eventId);
+          return recent && { event: recent, method: 'gsi' };
         }
       } else {
         this.eventIdIndex.invalidate();
@@ -122,11 +130,21 @@ export class DynamoDbEventStore implements EventStore {
     }
   }
 
+  /** Consistent read of the tenant's events of the last `RECENT_WINDOW_MS` (cheap: the sort key starts with the time). */
+  private async findRecentInPartition(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
+    const since = new Date(Date.now() - RECENT_WINDOW_MS).toISOString();
+    return this.findInPartition(tenantId, eventId, `${EVENT_SK_PREFIX}${since}`);
+  }
+
   /**
    * Pages through the tenant's own partition (keys only; DynamoDB cannot filter a query on its sort key),
    * then reads the match. Consistent, tenant-scoped, and works on legacy items whose id lives only in `sk`.
    */
   private async scanTenantPartition(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
+    return this.findInPartition(tenantId, eventId);
+  }
+
+  private async findInPartition(tenantId: string, eventId: string, fromSk?: string): Promise<StoredEvent | undefined> {
     const suffix = `#${eventId}`;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -134,9 +152,13 @@ export class DynamoDbEventStore implements EventStore {
         this.doc.send(
           new QueryCommand({
             TableName: this.table,
-            KeyConditionExpression: 'tenant_id = :t AND begins_with(sk, :prefix)',
+            KeyConditionExpression: fromSk
+              ? 'tenant_id = :t AND sk BETWEEN :from AND :to'
+              : 'tenant_id = :t AND begins_with(sk, :prefix)',
             ProjectionExpression: 'sk',
-            ExpressionAttributeValues: { ':t': tenantId, ':prefix': EVENT_SK_PREFIX },
+            ExpressionAttributeValues: fromSk
+              ? { ':t': tenantId, ':from': fromSk, ':to': `${EVENT_SK_PREFIX}\uffff` }
+              : { ':t': tenantId, ':prefix': EVENT_SK_PREFIX },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),

@@ -43,8 +43,9 @@ export function toEventItem(event: StoredEvent): EventItem {
 /** Event of an item, including legacy items whose id and creation time live only in `sk`. */
 export function fromEventItem(item: EventItem): StoredEvent {
   const fromSk = parseEventSortKey(item.sk);
-  const eventId = item.event_id ?? fromSk?.eventId;
-  const createdAt = item.created_at ?? fromSk?.createdAt;
+  // The key is the truth: update and delete rebuild it from these two values.
+  const eventId = fromSk?.eventId ?? item.event_id;
+  const createdAt = fromSk?.createdAt ?? item.created_at;
   if (!eventId || !createdAt) throw new Error(`Item ${item.tenant_id}/${item.sk} is not an event`);
   return {
     tenantId: item.tenant_id,

@@ -23,7 +23,7 @@ import {
 } from '../../src/engine/dynalite-online-index';
 
 // Long enough for a few local requests to land while an index is still CREATING or DELETING.
-const OBSERVABLE_MS = 750;
+const OBSERVABLE_MS = 2000;
 const INDEX = 'event-id-index';
 const item = (pk: string, eventId?: AttributeValue): Record<string, AttributeValue> => ({
   pk: { S: pk },

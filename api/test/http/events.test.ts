@@ -87,14 +87,18 @@ describe('events endpoints', () => {
   });
 
   describe('GET /v1/events/:event_id', () => {
-    it('returns 400 when the id is not a UUID', async () => {
-      const res = await api.request('/v1/events/not-a-uuid');
-      expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({
-        code: 'VALIDATION_ERROR',
-        details: [{ field: 'event_id', message: 'must match format "uuid"' }],
-      });
-    });
+    it.each(['not-a-uuid', 'urn:uuid:0b5e6f1c-4a1b-4c2d-9e3f-123456789abc', '0b5e6f1c4a1b4c2d9e3f123456789abc'])(
+      'returns 400 when the id %p is not a UUID',
+      async (id) => {
+        const res = await api.request(`/v1/events/${encodeURIComponent(id)}`);
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({
+          code: 'VALIDATION_ERROR',
+          message: 'Invalid event_id: must be a UUID',
+          details: [{ field: 'event_id', message: 'must be a UUID' }],
+        });
+      },
+    );
 
     it('returns 404 for an unknown event', async () => {
       const res = await api.request(`/v1/events/${randomUUID()}`);

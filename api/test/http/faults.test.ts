@@ -10,7 +10,7 @@ describe('store faults', () => {
 
   beforeAll(async () => {
     api = await startTestApi({
-      env: { AUTH_CACHE_TTL_SECONDS: '300' },
+      env: { AUTH_CACHE_TTL_SECONDS: '300', DYNAMODB_TIMEOUT_MS: '300' },
       endpointOverride: async (engine) => {
         proxy = await startFaultProxy(engine);
         return proxy.endpoint;
@@ -22,6 +22,7 @@ describe('store faults', () => {
   afterEach(() => {
     proxy.mode = 'pass';
     proxy.operations = [];
+    proxy.delayMs = 0;
   });
   afterAll(async () => {
     await api.close();
@@ -41,14 +42,33 @@ describe('store faults', () => {
     expect(res.text).not.toMatch(/at \w+ \(|node_modules|\.ts:\d+/);
   });
 
-  it('loses nothing across a throttling episode: the API recovers and the next write lands', async () => {
+  it('leaves nothing behind when a write is refused under throttling, and the next write lands', async () => {
+    const before = await api.scanEvents();
     proxy.mode = 'throttle';
     proxy.operations = ['PutItem'];
     expect((await api.request('/v1/events', { method: 'POST', json: eventBody() })).status).toBe(503);
+    expect(await api.scanEvents()).toEqual(before);
     proxy.mode = 'pass';
     const ok = await api.request('/v1/events', { method: 'POST', json: eventBody() });
     expect(ok.status).toBe(201);
     expect((await api.request(`/v1/events/${ok.body.event_id}`)).status).toBe(200);
+  });
+
+  it('returns 503 when DynamoDB stalls past the request timeout instead of hanging', async () => {
+    proxy.delayMs = 1500;
+    proxy.operations = ['Query'];
+    const res = await api.request('/v1/inbox');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+  });
+
+  it('answers 201 once when the response to an applied write is lost and the SDK retries it', async () => {
+    proxy.mode = 'apply-then-drop';
+    proxy.operations = ['PutItem'];
+    const res = await api.request('/v1/events', { method: 'POST', json: eventBody({ source: 'lost-response' }) });
+    expect(res.status).toBe(201);
+    const stored = (await api.scanEvents()).filter((item) => item.event_id === res.body.event_id);
+    expect(stored).toHaveLength(1);
   });
 
   it('returns 503 for reads too', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { epochSeconds, type StoredEvent } from '../../src/domain/event';
 import { idempotencyRequestHash } from '../../src/domain/event-service';
 import { DynamoDbEventStore } from '../../src/store/dynamodb-event-store';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { eventBody, startTestApi, type TestApi } from '../support/test-api';
 
 describe('idempotent event creation', () => {
@@ -122,5 +123,64 @@ describe('idempotent event creation', () => {
       expect(record).not.toHaveProperty('event_id');
       expect(record).not.toHaveProperty('inbox_pk');
     }
+  });
+});
+
+describe('idempotent creation racing other requests', () => {
+  let api: TestApi;
+  let proxy!: FaultProxy;
+  // The event's own write; the reservation's condition goes on with " OR expires_at ...".
+  const EVENT_PUT = '"ConditionExpression":"attribute_not_exists(sk)"';
+
+  beforeAll(async () => {
+    api = await startTestApi({
+      endpointOverride: async (engine) => {
+        proxy = await startFaultProxy(engine);
+        return proxy.endpoint;
+      },
+    });
+  });
+  afterAll(async () => {
+    await api.close();
+    await proxy.close();
+  });
+
+  async function afterPutItems(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) await proxy.received('PutItem');
+  }
+
+  it('answers 201 to the first request even when a duplicate wrote the event before it', async () => {
+    const body = eventBody({ metadata: { idempotency_key: 'slow-writer-1' } });
+    proxy.holdNext('PutItem', EVENT_PUT, 700);
+    const reservedAndWriting = afterPutItems(2);
+    const first = api.request('/v1/events', { method: 'POST', json: body });
+    await reservedAndWriting;
+
+    const duplicate = await api.request('/v1/events', { method: 'POST', json: body });
+    const original = await first;
+
+    expect(duplicate.status).toBe(201);
+    expect(original.status).toBe(201);
+    expect(original.body.event_id).toBe(duplicate.body.event_id);
+    const stored = (await api.scanEvents()).filter((item) => item.event_id === original.body.event_id);
+    expect(stored).toHaveLength(1);
+  });
+
+  it('does not resurrect an event deleted while a replay of its request was writing it', async () => {
+    const body = eventBody({ metadata: { idempotency_key: 'replay-vs-delete-1' } });
+    const created = await api.request('/v1/events', { method: 'POST', json: body });
+    const id = created.body.event_id as string;
+
+    // The replay's reservation attempt fails, then its re-write of the event is held back...
+    proxy.holdNext('PutItem', EVENT_PUT, 700);
+    const replayWriting = afterPutItems(2);
+    const replay = api.request('/v1/events', { method: 'POST', json: body });
+    await replayWriting;
+    // ...while the client deletes the event.
+    expect((await api.request(`/v1/events/${id}`, { method: 'DELETE' })).body.message).toBe('Event deleted');
+
+    expect((await replay).body.event_id).toBe(id);
+    expect((await api.request(`/v1/events/${id}`)).status).toBe(404);
+    expect((await api.scanEvents()).filter((item) => item.event_id === id)).toEqual([]);
   });
 });

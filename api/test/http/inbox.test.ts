@@ -1,3 +1,4 @@
+import { seedLegacyEvents } from '../../src/store/legacy-seed';
 import { startTestApi, type TestApi } from '../support/test-api';
 
 interface InboxEvent {
@@ -107,4 +108,53 @@ describe('GET /v1/inbox', () => {
     expect(tampered.status).toBe(400);
     expect(tampered.body.error.message).toBe('Invalid cursor');
   });
+});
+
+describe('GET /v1/inbox paging edges', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('continues after the cursor even when the event it points at was acknowledged, and others deleted', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await api.request('/v1/events', {
+        method: 'POST',
+        json: { source: 'edge', event_type: 't', payload: { i } },
+        key: api.keys.globex,
+      });
+      ids.push(res.body.event_id as string);
+    }
+    const first = await api.request('/v1/inbox?limit=2', { key: api.keys.globex });
+    expect(first.body.events.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(0, 2));
+
+    await api.request(`/v1/events/${ids[1]}/ack`, { method: 'POST', key: api.keys.globex });
+    await api.request(`/v1/events/${ids[0]}`, { method: 'DELETE', key: api.keys.globex });
+    const cursor = encodeURIComponent(first.body.pagination.next_cursor as string);
+    const second = await api.request(`/v1/inbox?limit=10&cursor=${cursor}`, { key: api.keys.globex });
+    expect(second.body.events.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(2));
+    expect(second.body.pagination.next_cursor).toBeUndefined();
+  });
+
+  it('returns a short page with a cursor when a filter matches nothing within the read budget', async () => {
+    // 3,000 events, 2,250 of them pending: more than one request may read (2,000).
+    await seedLegacyEvents(api.runtime.clients.doc, {
+      tableName: api.config.tables.events,
+      count: 3000,
+      tenants: ['acme'],
+    });
+    const first = await api.request('/v1/inbox?limit=10&source=no-such-source');
+    expect(first.status).toBe(200);
+    expect(first.body.events).toEqual([]);
+    const cursor = first.body.pagination.next_cursor as string;
+    expect(cursor).toEqual(expect.any(String));
+
+    const second = await api.request(`/v1/inbox?limit=10&source=no-such-source&cursor=${encodeURIComponent(cursor)}`);
+    expect(second.body.events).toEqual([]);
+    expect(second.body.pagination.next_cursor).toBeUndefined();
+  }, 60_000);
 });

@@ -1,17 +1,22 @@
+import type { EventItem } from '../../src/store/event-item';
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
+import { captureLogger } from '../support/captured-logger';
 import { eventBody, startTestApi, type TestApi } from '../support/test-api';
 
 describe('a legacy events table without event-id-index', () => {
   let api: TestApi;
   let legacyIds: string[];
+  let legacyItems: EventItem[];
+  const log = captureLogger();
 
   beforeAll(async () => {
-    api = await startTestApi({ legacy: true });
+    api = await startTestApi({ legacy: true, logger: log.logger });
     const items = await seedLegacyEvents(api.runtime.clients.doc, {
       tableName: api.config.tables.events,
       count: 120,
       tenants: ['acme', 'globex'],
     });
+    legacyItems = items;
     legacyIds = items.filter((item) => item.tenant_id === 'acme').map((item) => item.sk.split('#').at(-1) ?? '');
   });
   afterAll(async () => {
@@ -34,11 +39,18 @@ describe('a legacy events table without event-id-index', () => {
     expect((await api.request(`/v1/events/${id}`)).status).toBe(404);
   });
 
-  it('acknowledges a pending legacy event', async () => {
-    const pending = (await api.request('/v1/inbox?limit=1')).body.events[0];
-    const res = await api.request(`/v1/events/${pending.event_id}/ack`, { method: 'POST' });
+  it('acknowledges a pending legacy event found by scanning the tenant partition', async () => {
+    const pending = legacyItems.find((item) => item.tenant_id === 'acme' && item.status === 'pending');
+    const id = pending?.sk.split('#').at(-1) ?? '';
+    const res = await api.request(`/v1/events/${id}/ack`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'legacy-ack' },
+    });
     expect(res.status).toBe(200);
-    expect(res.body.status).toBe('acknowledged');
+    expect(res.body).toMatchObject({ event_id: id, status: 'acknowledged' });
+    const access = log.lines().find((l) => l.request_id === 'legacy-ack' && l.message === 'Request completed');
+    expect(access).toMatchObject({ lookup_method: 'scan', status_code: 200 });
+    expect((await api.request(`/v1/events/${id}`)).body.status).toBe('acknowledged');
   });
 
   it("does not find another tenant's legacy event", async () => {

@@ -39,6 +39,12 @@ describe('request validation', () => {
     ],
     ['a metadata label is not a string', eventBody({ metadata: { team: 5 } }), 'metadata.team must be string'],
     ['the body is an array', [eventBody()], 'must be object'],
+    [
+      'a metadata label is named __proto__',
+      JSON.parse('{"source":"s","event_type":"t","payload":{"a":1},"metadata":{"__proto__":"x"}}'),
+      'must match pattern',
+    ],
+    ['a metadata label name is empty', eventBody({ metadata: { '': 'x' } }), 'must match pattern'],
   ];
 
   it.each(badBodies)('returns 400 and writes nothing when %s', async (_case, body, message) => {

@@ -1,7 +1,13 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'pass' | 'throttle' | 'server-error' | 'drop' | 'garbage';
+export type FaultMode = 'pass' | 'throttle' | 'server-error' | 'drop' | 'garbage' | 'apply-then-drop';
+
+interface Hold {
+  operation: string;
+  bodyIncludes: string;
+  ms: number;
+}
 
 /**
  * An HTTP proxy in front of the embedded engine that can answer like DynamoDB does under
@@ -13,13 +19,27 @@ export interface FaultProxy {
   delayMs: number;
   /** DynamoDB operations (X-Amz-Target suffixes) the fault applies to; all when empty. */
   operations: string[];
+  /** Delays the next call of `operation` whose body contains `bodyIncludes` by `ms` (once). */
+  holdNext(operation: string, bodyIncludes: string, ms: number): void;
+  /** Resolves when the proxy next receives a call of `operation`. */
+  received(operation: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Starts a fault proxy on an ephemeral loopback port. */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
-  const proxy: FaultProxy = { endpoint: '', mode: 'pass', delayMs: 0, operations: [], close: () => Promise.resolve() };
+  const holds: Hold[] = [];
+  const waiters: { operation: string; resolve: () => void }[] = [];
+  const proxy: FaultProxy = {
+    endpoint: '',
+    mode: 'pass',
+    delayMs: 0,
+    operations: [],
+    holdNext: (operation, bodyIncludes, ms) => void holds.push({ operation, bodyIncludes, ms }),
+    received: (operation) => new Promise<void>((resolve) => waiters.push({ operation, resolve })),
+    close: () => Promise.resolve(),
+  };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const operation =
@@ -31,47 +51,60 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      setTimeout(
-        () => {
-          if (mode === 'drop') {
-            res.socket?.destroy();
-            return;
-          }
-          if (mode === 'garbage') {
-          // A 200 whose body is not what DynamoDB sends: the SDK cannot parse it.
-          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-          res.end('<html>not json</html>');
-          return;
-        }
-        if (mode === 'throttle' || mode === 'server-error') {
-            const throttled = mode === 'throttle';
-            res.writeHead(throttled ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
-            res.end(
-              JSON.stringify({
-                __type: throttled
-                  ? 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'
-                  : 'com.amazon.coral.service#InternalServerError',
-                message: throttled
-                  ? 'The level of configured provisioned throughput for the table was exceeded.'
-                  : 'Internal server error',
-              }),
-            );
-            return;
-          }
-          const forward = request(
-            { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-            (upstreamRes) => {
-              res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-              upstreamRes.pipe(res);
-            },
-          );
-          forward.on('error', () => res.socket?.destroy());
-          forward.end(Buffer.concat(chunks));
-        },
-        applies ? proxy.delayMs : 0,
-      );
+      for (const waiter of waiters.filter((w) => w.operation === operation)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+      const body = Buffer.concat(chunks);
+      const holdIndex = holds.findIndex((h) => h.operation === operation && body.includes(h.bodyIncludes));
+      const held = holdIndex >= 0 ? (holds.splice(holdIndex, 1)[0]?.ms ?? 0) : 0;
+      setTimeout(() => respond(mode, body, req, res), (applies ? proxy.delayMs : 0) + held);
     });
   });
+
+  function respond(mode: FaultMode, body: Buffer, req: IncomingMessage, res: ServerResponse): void {
+    if (mode === 'drop') {
+      res.socket?.destroy();
+      return;
+    }
+    if (mode === 'garbage') {
+      // A 200 whose body is not what DynamoDB sends: the SDK cannot parse it.
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end('<html>not json</html>');
+      return;
+    }
+    if (mode === 'throttle' || mode === 'server-error') {
+      const throttled = mode === 'throttle';
+      res.writeHead(throttled ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(
+        JSON.stringify({
+          __type: throttled
+            ? 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'
+            : 'com.amazon.coral.service#InternalServerError',
+          message: throttled
+            ? 'The level of configured provisioned throughput for the table was exceeded.'
+            : 'Internal server error',
+        }),
+      );
+      return;
+    }
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upstreamRes) => {
+        if (mode === 'apply-then-drop') {
+          // The engine applied the call; the client never hears so (a lost response), once.
+          proxy.mode = 'pass';
+          upstreamRes.resume();
+          res.socket?.destroy();
+          return;
+        }
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    forward.on('error', () => res.socket?.destroy());
+    forward.end(body);
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.close = () =>

@@ -1,4 +1,4 @@
-import { ConfigError, readConfig } from '../../src/config';
+import { ConfigError, readConfig } from '../src/config';
 
 describe('readConfig', () => {
   it('uses the documented defaults', () => {

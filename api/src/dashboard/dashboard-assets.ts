@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** A static file served by the dashboard, held in memory. */
+export interface DashboardAsset {
+  /** Koa `ctx.type` value: `js` or `css`. */
+  type: 'js' | 'css';
+  body: string;
+}
+
+/** Asset file names as they appear under `/dashboard/assets/`. */
+export type DashboardAssetName = 'uplot.js' | 'uplot.css' | 'dashboard.js';
+
+/** Reads uPlot's browser build and the page script once, so requests never touch the disk. */
+export function loadDashboardAssets(): Record<DashboardAssetName, DashboardAsset> {
+  return {
+    // The IIFE build defines `window.uPlot`, which a plain <script> tag needs; no bundler involved.
+    'uplot.js': { type: 'js', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') },
+    'uplot.css': { type: 'css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') },
+    'dashboard.js': { type: 'js', body: readFileSync(path.join(__dirname, 'browser', 'dashboard-client.js'), 'utf8') },
+  };
+}
+
+/** Narrows a request path segment to a known asset name. */
+export function isDashboardAssetName(
+  name: string,
+  assets: Record<DashboardAssetName, DashboardAsset>,
+): name is DashboardAssetName {
+  return Object.hasOwn(assets, name);
+}

@@ -1,0 +1,2 @@
+export { dashboardRoutes, type DashboardOptions } from './dashboard-routes';
+export { dashboardThresholds, type DashboardData, type DashboardThresholds } from './dashboard-data';

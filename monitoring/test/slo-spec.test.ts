@@ -1,0 +1,55 @@
+import { API_ENDPOINTS } from '../../api/src/observability/metric-definitions';
+import {
+  SLO_SPEC,
+  latencyTargetInMillis,
+  objectiveEndpoints,
+  successRateTargetPercent,
+  type SloSpec,
+} from '../slo-spec';
+
+describe('the SLO spec', () => {
+  describe.each([
+    ['POST /v1/events', 100],
+    ['GET /v1/inbox', 200],
+    ['GET /v1/events/{event_id}', 50],
+  ] as const)('latency of %s', (endpoint, target) => {
+    it(`targets p95 < ${target} ms by default`, () => {
+      expect(latencyTargetInMillis(endpoint)).toBe(target);
+      expect(SLO_SPEC.latency.find((objective) => objective.endpoint === endpoint)?.percentile).toBe('p95');
+    });
+  });
+
+  it('has no latency objective for endpoints the requirements leave out', () => {
+    expect(latencyTargetInMillis('GET /v1/health')).toBeUndefined();
+    expect(SLO_SPEC.latency).toHaveLength(3);
+  });
+
+  it.each(API_ENDPOINTS)('holds %s to a success rate of at least 99.9 %%', (endpoint) => {
+    expect(successRateTargetPercent(endpoint)).toBe(99.9);
+  });
+
+  it('allows an error rate of at most 0.1 % and asks for 1000 events/s of ingestion on POST /v1/events', () => {
+    expect(SLO_SPEC.errorRate).toEqual({ maximumPercent: 0.1 });
+    expect(SLO_SPEC.ingestion).toEqual({ endpoint: 'POST /v1/events', minimumEventsPerSecond: 1000 });
+  });
+
+  it('names only endpoints the API serves', () => {
+    const served: readonly string[] = API_ENDPOINTS;
+    for (const endpoint of objectiveEndpoints()) expect(served).toContain(endpoint);
+  });
+
+  it('names each endpoint once when listing the endpoints under objectives', () => {
+    const endpoints = objectiveEndpoints();
+    expect(new Set(endpoints).size).toBe(endpoints.length);
+    expect(endpoints).toEqual(expect.arrayContaining([...API_ENDPOINTS]));
+  });
+
+  it('reads targets from the spec it is given', () => {
+    const spec: SloSpec = {
+      ...SLO_SPEC,
+      latency: [{ endpoint: 'GET /v1/health', percentile: 'p95', targetInMillis: 5 }],
+    };
+    expect(latencyTargetInMillis('GET /v1/health', spec)).toBe(5);
+    expect(latencyTargetInMillis('POST /v1/events', spec)).toBeUndefined();
+  });
+});
