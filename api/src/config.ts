@@ -25,6 +25,12 @@ export interface ApiConfig {
   devApiKey: string | undefined;
   devTenant: string;
   logLevel: string;
+  /** Where metrics go: `emf` (Lambda default), `cloudwatch`, `prometheus` (local default) or `none`. */
+  metricsSink: 'emf' | 'cloudwatch' | 'prometheus' | 'none';
+  /** Stage in the metric namespace `TriggersAPI/<stage>`. */
+  stage: string;
+  /** Serve `/dashboard` and `/metrics` (the local server; never in Lambda). */
+  localPages: boolean;
   /** `json` (default) or `pretty` for reading in a terminal. */
   logFormat: 'json' | 'pretty';
   version: string;
@@ -89,6 +95,14 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     devTenant: text(env, 'DEV_TENANT') ?? 'dev',
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
+    metricsSink: oneOf(
+      env,
+      'METRICS_SINK',
+      ['emf', 'cloudwatch', 'prometheus', 'none'] as const,
+      env.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus',
+    ),
+    stage: text(env, 'STAGE') ?? (env.AWS_LAMBDA_FUNCTION_NAME ? 'Production' : 'Local'),
+    localPages: !env.AWS_LAMBDA_FUNCTION_NAME,
     version,
   };
 }

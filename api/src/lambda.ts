@@ -14,7 +14,13 @@ export function createLambdaHandler(env: Record<string, string | undefined> = pr
     throw new Error('CURSOR_SECRET must be set in Lambda');
   }
   const runtime = createRuntime(config, createLogger({ level: config.logLevel, format: 'json' }));
-  return serverless(runtime.app);
+  const serve = serverless(runtime.app);
+  return async (event, context) => {
+    const result = await serve(event, context);
+    // EMF lines are printed before the invocation ends: no API calls on the request path.
+    await runtime.metrics.flush();
+    return result;
+  };
 }
 
 let handlerInstance: Handler | undefined;

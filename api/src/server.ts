@@ -54,6 +54,7 @@ export async function startLocalServer(config: ApiConfig, logger: Logger): Promi
         const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         await drained;
         clearTimeout(force);
+        await runtime.metrics.close();
         runtime.clients.client.destroy();
         await engine?.close();
       })());

@@ -90,6 +90,33 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
 
+  it("prints the invocation's metrics as Embedded Metric Format before returning", async () => {
+    const inLambda = createLambdaHandler({
+      AWS_LAMBDA_FUNCTION_NAME: 'triggers-api',
+      DYNAMODB_ENDPOINT: api.engine.endpoint,
+      CURSOR_SECRET: 'test-cursor-secret-0123456789',
+      LOG_LEVEL: 'silent',
+    });
+    const printed: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      const res = (await inLambda(
+        httpApiEvent('GET', '/v1/inbox', { headers: { 'x-api-key': api.keys.acme } }),
+        context,
+      )) as { statusCode: number };
+      expect(res.statusCode).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
+    const documents = printed.map((line) => JSON.parse(line) as Record<string, any>).filter((doc) => doc._aws);
+    const latency = documents.find((doc) => doc.Endpoint === 'GET /v1/inbox' && doc.ApiLatency !== undefined);
+    expect(latency?._aws.CloudWatchMetrics[0].Namespace).toBe('TriggersAPI/Production');
+    expect(latency?._aws.CloudWatchMetrics[0].Dimensions).toContainEqual(['Endpoint']);
+  });
+
   it('refuses to start in Lambda without a shared cursor secret', () => {
     expect(() => createLambdaHandler({ AWS_LAMBDA_FUNCTION_NAME: 'triggers-api' })).toThrow(
       'CURSOR_SECRET must be set in Lambda',

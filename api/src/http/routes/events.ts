@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { EventMetadata } from '../../domain/event';
 import type { EventService } from '../../domain/event-service';
+import type { MetricsRecorder } from '../../observability/metrics';
 import { stringifyJsonExact } from '../json';
 import { readJsonBody } from '../json-body';
 import { principal, requestState } from '../request-context';
@@ -8,7 +9,7 @@ import { eventRepresentation, respond } from '../respond';
 import { parseCreateEventBody, parseEventId } from '../validation';
 
 /** `POST /v1/events`, `GET /v1/events/:event_id`, `POST /v1/events/:event_id/ack`, `DELETE /v1/events/:event_id`. */
-export function eventRoutes(router: Router, service: EventService): void {
+export function eventRoutes(router: Router, service: EventService, metrics: MetricsRecorder): void {
   router.post('/v1/events', async (ctx) => {
     const body = parseCreateEventBody(await readJsonBody(ctx));
     const { tenantId } = principal(ctx);
@@ -19,6 +20,7 @@ export function eventRoutes(router: Router, service: EventService): void {
       metadata: withoutNulls(body.metadata),
     });
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
+    else metrics.recordEventsIngested(1);
     requestState(ctx).log.event_id = event.eventId;
     respond(ctx, 201, {
       event_id: event.eventId,

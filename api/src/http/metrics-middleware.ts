@@ -1,0 +1,31 @@
+import { performance } from 'node:perf_hooks';
+import type { Context, Next } from 'koa';
+import { API_ENDPOINTS, endpointName } from '../observability/metric-definitions';
+import type { MetricsRecorder } from '../observability/metrics';
+import { requestState } from './request-context';
+
+const API_ENDPOINT_NAMES: ReadonlySet<string> = new Set(API_ENDPOINTS);
+
+/**
+ * Records one observation per API request. Only the API's own routes count: probes of unknown paths
+ * and the local dashboard's polling are not API traffic.
+ */
+export function metricsMiddleware(recorder: MetricsRecorder) {
+  return async function recordMetrics(ctx: Context, next: Next): Promise<void> {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const { log } = requestState(ctx);
+      const endpoint = log.endpoint === undefined ? undefined : endpointName(ctx.method, log.endpoint);
+      if (endpoint !== undefined && API_ENDPOINT_NAMES.has(endpoint)) {
+        recorder.recordRequest({
+          endpoint,
+          statusCode: ctx.status,
+          durationMs: performance.now() - started,
+          ...(log.error_type !== undefined ? { errorType: log.error_type } : {}),
+        });
+      }
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ConfigError } from '../../config';
+import { metricNamespace } from '../metric-definitions';
+import { CloudWatchSink } from './cloudwatch-sink';
+import { EmfSink } from './emf-sink';
+import type { MetricsSink } from './metrics-sink';
+import { NoopSink } from './noop-sink';
+import { PrometheusSink } from './prometheus-sink';
+
+/** The values `METRICS_SINK` accepts. */
+export const METRICS_SINK_KINDS = ['emf', 'cloudwatch', 'prometheus', 'none'] as const;
+
+export type MetricsSinkKind = (typeof METRICS_SINK_KINDS)[number];
+
+/** What the sinks need; each kind reads only its own fields. */
+export interface MetricsSinkDeps {
+  /** Stage of the namespace `TriggersAPI/<stage>` (emf, cloudwatch). */
+  stage: string;
+  /** The client `PutMetricData` goes through; required for `cloudwatch`. */
+  cloudWatchClient?: CloudWatchClient;
+  /** EMF line writer (default stdout). */
+  write?: (line: string) => void;
+  /** emf: periodic flush for long-running processes (absent: on demand only); cloudwatch: send period (default 60 s). */
+  flushIntervalMs?: number;
+  /** prometheus: add process metrics (default false). */
+  collectDefaultMetrics?: boolean;
+  /** cloudwatch: told when datums are dropped. */
+  onWarning?: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/** True when `value` is a `METRICS_SINK` kind. */
+export function isMetricsSinkKind(value: string): value is MetricsSinkKind {
+  return (METRICS_SINK_KINDS as readonly string[]).includes(value);
+}
+
+/** Creates the sink a `METRICS_SINK` value names; throws a `ConfigError` naming an unknown value. */
+export function createMetricsSink(kind: 'emf', deps: MetricsSinkDeps): EmfSink;
+export function createMetricsSink(kind: 'cloudwatch', deps: MetricsSinkDeps): CloudWatchSink;
+export function createMetricsSink(kind: 'prometheus', deps: MetricsSinkDeps): PrometheusSink;
+export function createMetricsSink(kind: 'none', deps: MetricsSinkDeps): NoopSink;
+export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsSink;
+export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsSink {
+  if (!isMetricsSinkKind(kind)) {
+    throw new ConfigError(`METRICS_SINK must be one of ${METRICS_SINK_KINDS.join(', ')}, got '${kind}'`);
+  }
+  switch (kind) {
+    case 'emf':
+      return new EmfSink({
+        namespace: metricNamespace(deps.stage),
+        write: deps.write,
+        flushIntervalMs: deps.flushIntervalMs,
+      });
+    case 'cloudwatch':
+      if (deps.cloudWatchClient === undefined) {
+        throw new ConfigError('METRICS_SINK=cloudwatch needs a CloudWatch client, got none');
+      }
+      return new CloudWatchSink({
+        client: deps.cloudWatchClient,
+        namespace: metricNamespace(deps.stage),
+        flushIntervalMs: deps.flushIntervalMs,
+        onWarning: deps.onWarning,
+      });
+    case 'prometheus':
+      return new PrometheusSink({ collectDefaultMetrics: deps.collectDefaultMetrics });
+    case 'none':
+      return new NoopSink();
+  }
+}
