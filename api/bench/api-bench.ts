@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Pool } from 'undici';
@@ -45,7 +47,7 @@ function row(name: string, r: RunResult): string {
 
 async function main(): Promise<void> {
   process.stdout.write(`Starting the API and the embedded engine (as npm start does)...\n`);
-  const server = await startServerProcess({ LOG_LEVEL: 'warn' });
+  const server = await startServerProcess({}, { outputFile: join(tmpdir(), 'triggers-api-bench-api.log') });
   const pool = new Pool(server.url, { connections: concurrency });
   const db = createDynamoDbClients({ region: 'us-east-1', endpoint: server.dynamodbEndpoint });
   try {

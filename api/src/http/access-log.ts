@@ -29,9 +29,14 @@ export function accessLog(logger: Logger): Middleware {
   });
   return koaPinoLogger({
     logger,
-    // Lines carry the context fields, not pino-http's req/res objects (no headers, so no keys, in logs).
-    quietReqLogger: true,
+    // Lines carry the context fields, not pino-http's req/res objects (no headers, so no keys, in logs);
+    // the request id comes from the context too, so pino-http must not bind its own copy.
+    quietReqLogger: false,
     quietResLogger: true,
+    // pino-http binds the raw req to a child logger per request; serializing it (headers included)
+    // would cost more than the access line itself and is never written.
+    wrapSerializers: false,
+    serializers: { req: () => undefined, res: () => undefined },
     genReqId: (req: RequestWithContext) => req[LOG_CONTEXT]?.request_id ?? '',
     customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
     customSuccessObject: line,

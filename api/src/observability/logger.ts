@@ -8,8 +8,10 @@ export interface LoggerOptions {
   /** `pretty` renders lines for a terminal; `json` (default) is what CloudWatch Logs receives. */
   format?: LogFormat;
   /**
-   * Buffer writes to stdout (many lines per system call). Right for long-running servers, which flush
-   * on shutdown; Lambda keeps synchronous writes so nothing is lost when the environment freezes.
+   * Write to stdout asynchronously: lines written while a write is in flight go out together in the
+   * next one, so a busy server makes far fewer system calls, and an idle one still shows each line at
+   * once. Long-running servers flush on shutdown; Lambda keeps synchronous writes so nothing is lost
+   * when the execution environment freezes.
    */
   buffered?: boolean;
   destination?: DestinationStream;
@@ -35,6 +37,7 @@ export const REDACTED_PATHS = [
 export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination ??
+    (options.buffered && options.format !== 'pretty' ? bufferedStdout() : undefined) ??
     (options.format === 'pretty'
       ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when asked for: a dev-time dependency
         (require('pino-pretty') as (o: object) => DestinationStream)({
@@ -43,7 +46,7 @@ export function createLogger(options: LoggerOptions): Logger {
           translateTime: 'SYS:HH:MM:ss.l',
           ignore: 'pid,hostname',
         })
-      : pino.destination({ dest: 1, sync: !options.buffered, minLength: options.buffered ? 4096 : 0 }));
+      : pino.destination({ dest: 1, sync: !options.buffered }));
   return pino(
     {
       level: options.level,
@@ -58,6 +61,16 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
+}
+
+/** Flush period of the buffered destination: how late a line may show up on a quiet server. */
+const FLUSH_INTERVAL_MS = 200;
+
+/** Stdout written in blocks of up to 8 KiB, and at least every 200 ms: far fewer system calls under load. */
+function bufferedStdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8192 });
+  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
+  return destination;
 }
 
 /** Flushes a buffered logger (on shutdown). */

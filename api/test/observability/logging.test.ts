@@ -110,6 +110,19 @@ describe('structured request logs', () => {
     });
   });
 
+  it('writes each field once per line (no duplicate keys)', async () => {
+    await api.request('/v1/inbox', { headers: { 'x-request-id': 'log-req-dup' } });
+    const raw = log
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('"log-req-dup"'));
+    expect(raw.length).toBeGreaterThan(0);
+    for (const line of raw) {
+      const keys = [...line.matchAll(/"([a-z_]+)":/g)].map((m) => m[1]);
+      expect(keys.filter((key, i) => keys.indexOf(key) !== i)).toEqual([]);
+    }
+  });
+
   it('generates a request id when the inbound one is not sane, and uses it on every line', async () => {
     const res = await api.request('/v1/inbox', { headers: { 'x-request-id': 'x'.repeat(200) } });
     const id = res.headers.get('x-request-id') ?? '';
