@@ -90,7 +90,7 @@ function createSink(config: ApiConfig, logger: Logger): MetricsSink {
         ...(config.localPages ? { flushIntervalMs: 60_000 } : {}),
       });
     case 'prometheus':
-      return createMetricsSink('prometheus', { stage: config.stage, collectDefaultMetrics: true });
+      return createMetricsSink('prometheus', { stage: config.stage, collectDefaultMetrics: false });
     case 'none':
       return createMetricsSink('none', { stage: config.stage });
   }
