@@ -1,5 +1,5 @@
 import serverless from 'serverless-http';
-import { readConfig } from './config';
+import { ConfigError, readConfig } from './config';
 import { createLogger } from './observability/logger';
 import { createRuntime } from './runtime';
 import { packageVersion } from './version';
@@ -12,6 +12,10 @@ export function createLambdaHandler(env: Record<string, string | undefined> = pr
   if (config.cursorSecretGenerated && env.AWS_LAMBDA_FUNCTION_NAME) {
     // Each Lambda instance would sign with its own secret and reject the others' cursors.
     throw new Error('CURSOR_SECRET must be set in Lambda');
+  }
+  if (config.metricsSink === 'cloudwatch' && env.AWS_LAMBDA_FUNCTION_NAME) {
+    // The handler flushes metrics before it returns: PutMetricData would hold every response.
+    throw new ConfigError('METRICS_SINK=cloudwatch is for long-running processes; use emf in Lambda');
   }
   const runtime = createRuntime(config, createLogger({ level: config.logLevel, format: 'json' }));
   const serve = serverless(runtime.app);

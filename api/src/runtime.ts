@@ -5,7 +5,7 @@ import { SLO_SPEC } from '../../monitoring/slo-spec';
 import { createApp } from './app';
 import { API_ENDPOINTS } from './observability/metric-definitions';
 import { createMetricsSink, MetricsRecorder, PrometheusSink, type MetricsSink } from './observability/metrics';
-import { addToLogContext } from './observability/log-context';
+import { addToLogContext, runWithoutLogContext } from './observability/log-context';
 import type { ApiConfig } from './config';
 import { ApiKeyAuthenticator } from './domain/authenticator';
 import { EventService } from './domain/event-service';
@@ -37,7 +37,7 @@ export function createRuntime(config: ApiConfig, logger: Logger, clients?: Dynam
   const metrics = new MetricsRecorder({
     sinks: [sink],
     knownEndpoints: API_ENDPOINTS,
-    onSinkError: (error) => logger.warn({ err: error }, 'A metrics sink failed'),
+    onSinkError: (error) => runWithoutLogContext(() => logger.warn({ err: error }, 'A metrics sink failed')),
   });
   const eventIdIndex = new EventIdIndexStatus(
     () => readEventIdIndexState(db.client, db.doc, config.tables.events),
@@ -75,7 +75,8 @@ export function createRuntime(config: ApiConfig, logger: Logger, clients?: Dynam
 
 /** The sink `METRICS_SINK` names; long-running processes send or print every minute. */
 function createSink(config: ApiConfig, logger: Logger): MetricsSink {
-  const onWarning = (message: string, detail: Record<string, unknown>): void => logger.warn(detail, message);
+  const onWarning = (message: string, detail: Record<string, unknown>): void =>
+    runWithoutLogContext(() => logger.warn(detail, message));
   switch (config.metricsSink) {
     case 'cloudwatch':
       return createMetricsSink('cloudwatch', {

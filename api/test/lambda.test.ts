@@ -117,6 +117,16 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     expect(latency?._aws.CloudWatchMetrics[0].Dimensions).toContainEqual(['Endpoint']);
   });
 
+  it('refuses METRICS_SINK=cloudwatch in Lambda, where flushing would hold every response', () => {
+    expect(() =>
+      createLambdaHandler({
+        AWS_LAMBDA_FUNCTION_NAME: 'triggers-api',
+        CURSOR_SECRET: 'test-cursor-secret-0123456789',
+        METRICS_SINK: 'cloudwatch',
+      }),
+    ).toThrow('METRICS_SINK=cloudwatch is for long-running processes; use emf in Lambda');
+  });
+
   it('refuses to start in Lambda without a shared cursor secret', () => {
     expect(() => createLambdaHandler({ AWS_LAMBDA_FUNCTION_NAME: 'triggers-api' })).toThrow(
       'CURSOR_SECRET must be set in Lambda',

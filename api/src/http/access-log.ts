@@ -22,10 +22,11 @@ export function accessLog(logger: Logger): Middleware {
     values: Record<string, unknown>,
   ): Record<string, unknown> => ({
     ...req[LOG_CONTEXT],
-    status_code: res.statusCode,
+    // A client that hung up before the response was sent: the status Node holds is not the outcome.
+    ...(res.writableFinished ? { status_code: res.statusCode } : { status_code: 499, aborted: true }),
     duration_ms: values.duration_ms,
     // Present only on 5xx, so Logs Insights can count server errors with count(server_error).
-    ...(res.statusCode >= 500 ? { server_error: true } : {}),
+    ...(res.writableFinished && res.statusCode >= 500 ? { server_error: true } : {}),
   });
   return koaPinoLogger({
     logger,

@@ -17,7 +17,9 @@ export function metricsMiddleware(recorder: MetricsRecorder) {
       await next();
     } finally {
       const { log } = requestState(ctx);
-      const endpoint = log.endpoint === undefined ? undefined : endpointName(ctx.method, log.endpoint);
+      // HEAD is served by the GET route: it counts as that endpoint.
+      const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+      const endpoint = log.endpoint === undefined ? undefined : endpointName(method, log.endpoint);
       if (endpoint !== undefined && API_ENDPOINT_NAMES.has(endpoint)) {
         recorder.recordRequest({
           endpoint,

@@ -38,3 +38,8 @@ export function addToLogContext(fields: Partial<LogContext>): void {
   const context = storage.getStore();
   if (context) Object.assign(context, fields);
 }
+
+/** Runs `work` outside any request's context: for lines about the process, not about the request that happened to trigger them. */
+export function runWithoutLogContext<T>(work: () => T): T {
+  return storage.exit(work);
+}

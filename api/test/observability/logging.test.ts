@@ -29,6 +29,7 @@ describe('structured request logs', () => {
   afterEach(() => {
     proxy.mode = 'pass';
     proxy.operations = [];
+    proxy.delayMs = 0;
   });
   afterAll(async () => {
     await api.close();
@@ -108,6 +109,25 @@ describe('structured request logs', () => {
       status_code: 503,
       error_type: 'SERVICE_UNAVAILABLE',
     });
+  });
+
+  it('marks the access line of a request whose client hung up before the response as aborted', async () => {
+    proxy.delayMs = 600;
+    proxy.operations = ['PutItem'];
+    const controller = new AbortController();
+    const sent = fetch(`${api.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': api.keys.acme, 'x-request-id': 'log-req-abort' },
+      body: JSON.stringify(eventBody()),
+      signal: controller.signal,
+    });
+    await proxy.received('PutItem');
+    controller.abort();
+    await expect(sent).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const access = linesOf('log-req-abort').filter((l) => l.message === 'Request completed');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ status_code: 499, aborted: true, endpoint: '/v1/events' });
   });
 
   it('writes each field once per line (no duplicate keys)', async () => {

@@ -55,6 +55,17 @@ describe('Logs Insights queries against the log lines the API really writes', ()
       expect(lines.length).toBeGreaterThan(0);
       const missing = query.fields.filter((field) => !lines.some((line) => field in line));
       expect(missing).toEqual([]);
+      // Fields every selected line must carry, not just one of them.
+      const always = [
+        'message',
+        'method',
+        'request_id',
+        ...(query.selects ? ['endpoint', 'status_code', 'duration_ms'] : []),
+      ];
+      const gaps = query.fields
+        .filter((field) => always.includes(field))
+        .filter((field) => !lines.every((line) => field in line));
+      expect(gaps).toEqual([]);
     });
   });
 

@@ -14,6 +14,7 @@ describe('metrics recorded by the running API', () => {
     await api.request(`/v1/events/${randomUUID()}`);
     await api.request('/v2/unknown', { key: null });
     await api.request('/dashboard/data', { key: null });
+    await api.request('/v1/health', { method: 'HEAD', key: null });
   });
   afterAll(async () => {
     await api.close();
@@ -27,6 +28,10 @@ describe('metrics recorded by the running API', () => {
     expect(get).toMatchObject({ requestCount: 2, errorsByType: { NOT_FOUND: 1 } });
     expect(post?.latency?.p95Ms).toBeGreaterThan(0);
     expect(total.map((e) => e.endpoint).every((e) => !e.includes('dashboard') && !e.includes('v2'))).toBe(true);
+  });
+
+  it('counts HEAD requests as the GET endpoint that serves them', () => {
+    expect(api.runtime.metrics.snapshot().total.find((e) => e.endpoint === 'GET /v1/health')?.requestCount).toBe(1);
   });
 
   it('counts accepted events once: an idempotent replay is not ingested again', () => {
