@@ -8,7 +8,8 @@ type Handler = ReturnType<typeof serverless>;
 
 /** Builds the API Gateway (HTTP API, payload v2) handler around the same Koa app the local server runs. */
 export function createLambdaHandler(env: Record<string, string | undefined> = process.env): Handler {
-  const config = readConfig(env, packageVersion());
+  // A bundle has no package.json beside it: the stack passes the version in.
+  const config = readConfig(env, env.APP_VERSION ?? packageVersion());
   if (config.cursorSecretGenerated && env.AWS_LAMBDA_FUNCTION_NAME) {
     // Each Lambda instance would sign with its own secret and reject the others' cursors.
     throw new Error('CURSOR_SECRET must be set in Lambda');

@@ -1,0 +1,193 @@
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../src/store/table-schemas';
+
+export interface ApiStackProps extends StackProps {
+  /** Stage name, used in resource names and the metric namespace (e.g. `Production`). */
+  readonly stage: string;
+  /** Package version reported by `/v1/health`. */
+  readonly version: string;
+  /** Days the function's logs are kept (default 30). */
+  readonly logRetentionDays?: logs.RetentionDays;
+}
+
+/** Events and keys tables, the Koa app as a Lambda function, and the HTTP API in front of it. */
+export class ApiStack extends Stack {
+  readonly eventsTable: dynamodb.Table;
+  readonly apiKeysTable: dynamodb.Table;
+  readonly handler: NodejsFunction;
+  readonly httpApi: HttpApi;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const stage = props.stage.toLowerCase();
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(stage)) {
+      throw new Error(
+        `ApiStack: stage must be 1-32 letters, digits or '-', starting with a letter; got '${props.stage}'`,
+      );
+    }
+
+    this.eventsTable = tableFrom(this, 'EventsTable', eventsTableDefinition(`triggers-api-events-${stage}`), {
+      timeToLiveAttribute: EVENTS_TTL_ATTRIBUTE,
+    });
+    this.apiKeysTable = tableFrom(this, 'ApiKeysTable', apiKeysTableDefinition(`triggers-api-keys-${stage}`));
+
+    // Cursors must verify on every instance: one secret shared by all of them.
+    const cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'HMAC key signing inbox cursors',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: props.logRetentionDays ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.handler = new NodejsFunction(this, 'Handler', {
+      entry: path.join(__dirname, '..', 'src', 'lambda.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        EVENTS_TABLE: this.eventsTable.tableName,
+        API_KEYS_TABLE: this.apiKeysTable.tableName,
+        STAGE: props.stage,
+        METRICS_SINK: 'emf',
+        APP_VERSION: props.version,
+        CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
+        // Cheaper AsyncLocalStorage for the request context on every log line.
+        NODE_OPTIONS: '--experimental-async-context-frame --enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // Loaded only for LOG_FORMAT=pretty on a developer's machine.
+        externalModules: ['pino-pretty'],
+      },
+    });
+    // Least privilege: the item operations the API uses, on the events table and its indexes.
+    this.eventsTable.grant(
+      this.handler,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:DescribeTable',
+    );
+    this.apiKeysTable.grant(this.handler, 'dynamodb:GetItem');
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `triggers-api-${stage}`,
+      defaultIntegration: new HttpLambdaIntegration('Handler', this.handler),
+    });
+    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
+      retention: props.logRetentionDays ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stageResource = this.httpApi.defaultStage?.node.defaultChild as CfnStage;
+    stageResource.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationLatencyMs: '$context.integrationLatency',
+      }),
+    };
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
+
+    // Findings of the AwsSolutions checks that are accepted, each with its reason.
+    Validations.of(this.handler).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'AWSLambdaBasicExecutionRole only allows the function to write its own logs',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<EventsTableD24865E5.Arn>/index/*]',
+        reason: 'Queries go through the events table indexes (inbox-index, event-id-index, and one a migration adds)',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions',
+      },
+    );
+    Validations.of(this.handler).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'The project targets Node.js 22 (nodejs22.x), the runtime its local toolchain and tests use',
+    });
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG4',
+      reason: 'Requests are authenticated by the application with X-API-Key against the hashed keys table',
+    });
+    Validations.of(cursorSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Rotating the cursor key would invalidate every cursor in flight; it is not a credential',
+    });
+  }
+}
+
+/** A CDK table from the schema module's CreateTable input, so the schema is written once. */
+function tableFrom(
+  scope: Construct,
+  id: string,
+  input: CreateTableCommandInput,
+  extra: Partial<dynamodb.TableProps> = {},
+): dynamodb.Table {
+  const types = new Map((input.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+  const attribute = (name: string | undefined): dynamodb.Attribute => {
+    const type = types.get(name);
+    if (!name || !type) throw new Error(`table ${input.TableName}: no attribute definition for key '${name}'`);
+    return {
+      name,
+      type:
+        type === 'N'
+          ? dynamodb.AttributeType.NUMBER
+          : type === 'B'
+            ? dynamodb.AttributeType.BINARY
+            : dynamodb.AttributeType.STRING,
+    };
+  };
+  const key = (schema: { AttributeName?: string; KeyType?: string }[] | undefined, kind: 'HASH' | 'RANGE') =>
+    schema?.find((k) => k.KeyType === kind)?.AttributeName;
+
+  const table = new dynamodb.Table(scope, id, {
+    tableName: input.TableName,
+    partitionKey: attribute(key(input.KeySchema, 'HASH')),
+    ...(key(input.KeySchema, 'RANGE') ? { sortKey: attribute(key(input.KeySchema, 'RANGE')) } : {}),
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...extra,
+  });
+  for (const gsi of input.GlobalSecondaryIndexes ?? []) {
+    const sortKey = key(gsi.KeySchema, 'RANGE');
+    table.addGlobalSecondaryIndex({
+      indexName: gsi.IndexName ?? '',
+      partitionKey: attribute(key(gsi.KeySchema, 'HASH')),
+      ...(sortKey ? { sortKey: attribute(sortKey) } : {}),
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+  return table;
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ApiStack } from '../../infra/api-stack';
+import { apiKeysTableDefinition, eventsTableDefinition } from '../../src/store/table-schemas';
+
+function synth(): { template: Template } {
+  // Bundling the Lambda code is left out here: the assertions are about the template.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ApiStack(app, 'TriggersApi-Test', { stage: 'Test', version: '1.2.3' });
+  return { template: Template.fromStack(stack) };
+}
+
+describe('ApiStack', () => {
+  const { template } = synth();
+
+  it('creates the events table from the schema module, with both indexes, TTL and point-in-time recovery', () => {
+    const schema = eventsTableDefinition('triggers-api-events-test');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'triggers-api-events-test',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: schema.KeySchema,
+      AttributeDefinitions: Match.arrayWith(schema.AttributeDefinitions ?? []),
+      GlobalSecondaryIndexes: (schema.GlobalSecondaryIndexes ?? []).map((gsi) =>
+        Match.objectLike({ IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: { ProjectionType: 'ALL' } }),
+      ),
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('creates the keys table from the schema module', () => {
+    const schema = apiKeysTableDefinition('triggers-api-keys-test');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'triggers-api-keys-test',
+      KeySchema: schema.KeySchema,
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('keeps the tables when the stack is deleted', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+  });
+
+  it('runs the Koa app on nodejs22.x with EMF metrics, a shared cursor secret and the version', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          STAGE: 'Test',
+          METRICS_SINK: 'emf',
+          APP_VERSION: '1.2.3',
+          NODE_OPTIONS: '--experimental-async-context-frame --enable-source-maps',
+          CURSOR_SECRET: Match.anyValue(),
+          EVENTS_TABLE: { Ref: Match.stringLikeRegexp('EventsTable') },
+          API_KEYS_TABLE: { Ref: Match.stringLikeRegexp('ApiKeysTable') },
+        }),
+      },
+    });
+  });
+
+  it('grants only the item operations the API uses: read and write events, read keys', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p.Properties as { PolicyDocument: { Statement: { Action: string | string[] }[] } }).PolicyDocument.Statement,
+    );
+    const dynamodbActions = statements
+      .map((s) => ([] as string[]).concat(s.Action))
+      .filter((actions) => actions.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamodbActions).toEqual(
+      [
+        [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+          'dynamodb:DescribeTable',
+        ],
+        'dynamodb:GetItem',
+      ].map((a) => ([] as string[]).concat(a)),
+    );
+  });
+
+  it('puts an HTTP API (payload v2) with access logs in front of the function', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { PayloadFormatVersion: '2.0' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('keeps function logs for 30 days', () => {
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
+  });
+
+  it('passes the AwsSolutions checks at synth, with each accepted finding acknowledged in code', () => {
+    const checked = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new ApiStack(checked, 'TriggersApi-Checked', { stage: 'Test', version: '1.2.3' });
+    Validations.of(checked).addPlugins(new AwsSolutionsChecks(checked));
+    // Synth fails when a check reports a finding nobody acknowledged.
+    const assembly = checked.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { acknowledgedId?: string; reason: string }[];
+      }[];
+    };
+    expect(report.pluginReports[0]?.conclusion).toBe('success');
+    expect(report.pluginReports[0]?.violations).toEqual([]);
+    for (const acknowledged of report.pluginReports[0]?.suppressedViolations ?? []) {
+      expect(acknowledged.reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('refuses a stage name that cannot be part of resource names', () => {
+    expect(() => new ApiStack(new App(), 'Bad', { stage: 'prod/eu', version: '1' })).toThrow(
+      "ApiStack: stage must be 1-32 letters, digits or '-', starting with a letter; got 'prod/eu'",
+    );
+  });
+});
