@@ -25,7 +25,60 @@ export interface SloSpec {
   readonly errorRate: { readonly maximumPercent: number };
   /** Events accepted per second by the ingestion endpoint. */
   readonly ingestion: { readonly endpoint: ApiEndpoint; readonly minimumEventsPerSecond: number };
+  /** How the objectives are alarmed on; {@link DEFAULT_ALERTING} when left out. */
+  readonly alerting?: AlertingPolicy;
 }
+
+/** Who hears about a burning budget: a page wakes someone, a ticket waits for working hours. */
+export type AlertSeverity = 'page' | 'ticket';
+
+/**
+ * One multi-window burn-rate tier (Google SRE workbook, ch. 5): it fires when both windows burn the
+ * error budget faster than `burnFactor` times the rate that would spend it exactly over the SLO period.
+ */
+export interface BurnRateTier {
+  /** Kebab-case name used in alarm names, e.g. `fast-burn`. */
+  readonly name: string;
+  readonly severity: AlertSeverity;
+  readonly burnFactor: number;
+  readonly longWindowInMinutes: number;
+  /** Guards against alarming on a burn that has already stopped. */
+  readonly shortWindowInMinutes: number;
+}
+
+/** Threshold alarms on the objectives themselves: `datapointsToAlarm` of `evaluationPeriods` periods. */
+export interface ObjectiveAlarmPolicy {
+  readonly periodInMinutes: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+/** Alarm settings shared by every objective. */
+export interface AlertingPolicy {
+  /** The period the error budget is spent over. */
+  readonly sloPeriodInDays: number;
+  /** Alarm descriptions link to `<runbookBaseUrl>#<anchor>`. */
+  readonly runbookBaseUrl: string;
+  /** Low-traffic guard: a burn-rate window with fewer requests never alarms. */
+  readonly minimumRequestsPerWindow: number;
+  readonly objectiveAlarms: ObjectiveAlarmPolicy;
+  /** Fastest first: each tier is suppressed while a faster one fires. */
+  readonly burnRateTiers: readonly BurnRateTier[];
+}
+
+/** Page at 2 % of a 30-day budget in 1 h (14.4x) or 5 % in 6 h (6x); ticket at 10 % in 1 d (3x). */
+export const DEFAULT_ALERTING: AlertingPolicy = {
+  sloPeriodInDays: 30,
+  runbookBaseUrl: 'https://github.com/triggers-api/triggers-api/blob/main/docs/RUNBOOK.md',
+  minimumRequestsPerWindow: 50,
+  objectiveAlarms: { periodInMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  burnRateTiers: [
+    { name: 'fast-burn', severity: 'page', burnFactor: 14.4, longWindowInMinutes: 60, shortWindowInMinutes: 5 },
+    { name: 'medium-burn', severity: 'page', burnFactor: 6, longWindowInMinutes: 360, shortWindowInMinutes: 30 },
+    // CloudWatch cannot look back 3 days at sub-hour periods, so the workbook's 3 d / 6 h ticket becomes 1 d / 2 h.
+    { name: 'slow-burn', severity: 'ticket', burnFactor: 3, longWindowInMinutes: 1440, shortWindowInMinutes: 120 },
+  ],
+};
 
 const SUCCESS_RATE_MINIMUM_PERCENT = 99.9;
 
@@ -40,7 +93,30 @@ export const SLO_SPEC: SloSpec = {
   successRate: API_ENDPOINTS.map((endpoint) => ({ endpoint, minimumPercent: SUCCESS_RATE_MINIMUM_PERCENT })),
   errorRate: { maximumPercent: 0.1 },
   ingestion: { endpoint: 'POST /v1/events', minimumEventsPerSecond: 1000 },
+  alerting: DEFAULT_ALERTING,
 };
+
+/** The alerting policy of a spec, with the default filled in. */
+export function alertingPolicy(spec: SloSpec = SLO_SPEC): AlertingPolicy {
+  return spec.alerting ?? DEFAULT_ALERTING;
+}
+
+/** The runbook link for one alarm topic, e.g. `runbookUrl(policy, 'latency')`. */
+export function runbookUrl(policy: AlertingPolicy, anchor: string): string {
+  return `${policy.runbookBaseUrl}#${anchor}`;
+}
+
+/** Share of requests allowed to miss a latency objective: a p95 target leaves 5 %. */
+export function latencyErrorBudget(objective: LatencyObjective): number {
+  return roundRatio(1 - PERCENTILE_FRACTION[objective.percentile]);
+}
+
+/** Share of requests allowed to fail a success-rate objective: 99.9 % leaves 0.1 %. */
+export function successRateErrorBudget(objective: SuccessRateObjective): number {
+  return roundRatio(1 - objective.minimumPercent / 100);
+}
+
+const PERCENTILE_FRACTION: Record<LatencyObjective['percentile'], number> = { p95: 0.95 };
 
 /** The p95 latency target of an endpoint in milliseconds, or undefined when it has no latency objective. */
 export function latencyTargetInMillis(endpoint: ApiEndpoint, spec: SloSpec = SLO_SPEC): number | undefined {
@@ -60,4 +136,9 @@ export function objectiveEndpoints(spec: SloSpec = SLO_SPEC): ApiEndpoint[] {
     spec.ingestion.endpoint,
   ];
   return [...new Set(named)];
+}
+
+// 1 - 0.999 is 0.0009999999999998899 in floating point; alarm expressions should read 0.001.
+function roundRatio(ratio: number): number {
+  return Number(ratio.toPrecision(12));
 }

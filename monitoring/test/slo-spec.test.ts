@@ -1,7 +1,12 @@
 import { API_ENDPOINTS } from '../../api/src/observability/metric-definitions';
 import {
+  DEFAULT_ALERTING,
   SLO_SPEC,
+  alertingPolicy,
+  latencyErrorBudget,
   latencyTargetInMillis,
+  runbookUrl,
+  successRateErrorBudget,
   objectiveEndpoints,
   successRateTargetPercent,
   type SloSpec,
@@ -51,5 +56,32 @@ describe('the SLO spec', () => {
     };
     expect(latencyTargetInMillis('GET /v1/health', spec)).toBe(5);
     expect(latencyTargetInMillis('POST /v1/events', spec)).toBeUndefined();
+  });
+});
+
+describe('the alerting policy', () => {
+  it('spends the error budget over 30 days, pages at 14.4x (1 h / 5 min) and 6x (6 h / 30 min), tickets at 3x (1 d / 2 h)', () => {
+    const policy = alertingPolicy();
+    expect(policy.sloPeriodInDays).toBe(30);
+    expect(policy.burnRateTiers).toEqual([
+      { name: 'fast-burn', severity: 'page', burnFactor: 14.4, longWindowInMinutes: 60, shortWindowInMinutes: 5 },
+      { name: 'medium-burn', severity: 'page', burnFactor: 6, longWindowInMinutes: 360, shortWindowInMinutes: 30 },
+      { name: 'slow-burn', severity: 'ticket', burnFactor: 3, longWindowInMinutes: 1440, shortWindowInMinutes: 120 },
+    ]);
+  });
+
+  it('falls back to the default policy when a spec leaves it out', () => {
+    expect(alertingPolicy({ ...SLO_SPEC, alerting: undefined })).toBe(DEFAULT_ALERTING);
+  });
+
+  it('gives a p95 objective a 5 % error budget and a 99.9 % success rate a 0.1 % one', () => {
+    expect(latencyErrorBudget({ endpoint: 'GET /v1/inbox', percentile: 'p95', targetInMillis: 200 })).toBe(0.05);
+    expect(successRateErrorBudget({ endpoint: 'GET /v1/inbox', minimumPercent: 99.9 })).toBe(0.001);
+  });
+
+  it('links runbook anchors under the base URL', () => {
+    expect(runbookUrl({ ...DEFAULT_ALERTING, runbookBaseUrl: 'https://runbooks.example/api' }, 'latency')).toBe(
+      'https://runbooks.example/api#latency',
+    );
   });
 });
