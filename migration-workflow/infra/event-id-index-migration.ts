@@ -102,10 +102,7 @@ export class EventIdIndexMigration extends Construct {
     createIndex.addRetry({ errors: BUSY_ERRORS, maxAttempts: 6, backoffRate: 2, interval: Duration.seconds(5) });
 
     // Poll until ACTIVE: Wait + DescribeTable + Choice, bounded by maxPolls (no .sync for these calls).
-    const startPolling = new sfn.Pass(this, 'Start polling', {
-      result: sfn.Result.fromNumber(0),
-      resultPath: '$.polls',
-    });
+    const startPolling = new sfn.Pass(this, 'Start polling', { parameters: { value: 0 }, resultPath: '$.polls' });
     const wait = new sfn.Wait(this, 'Wait for the index', { time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds') });
     const describeIndex = new tasks.CallAwsService(this, 'Describe index', {
       service: 'dynamodb',
@@ -118,11 +115,7 @@ export class EventIdIndexMigration extends Construct {
       resultPath: '$.indexState',
     });
     const countPoll = new sfn.Pass(this, 'Count the poll', {
-      parameters: { 'value.$': 'States.MathAdd($.polls, 1)' },
-      resultPath: '$.pollCount',
-    });
-    const storePollCount = new sfn.Pass(this, 'Store the poll count', {
-      inputPath: '$.pollCount.value',
+      parameters: { 'value.$': 'States.MathAdd($.polls.value, 1)' },
       resultPath: '$.polls',
     });
     const timedOut = new sfn.Pass(this, 'Index did not become ACTIVE in time', {
@@ -259,13 +252,11 @@ export class EventIdIndexMigration extends Construct {
               ),
           )
           .otherwise(
-            countPoll
-              .next(storePollCount)
-              .next(
-                new sfn.Choice(this, 'Out of polls?')
-                  .when(sfn.Condition.numberGreaterThanJsonPath('$.polls', '$.maxPolls'), timedOut)
-                  .otherwise(wait),
-              ),
+            countPoll.next(
+              new sfn.Choice(this, 'Out of polls?')
+                .when(sfn.Condition.numberGreaterThanJsonPath('$.polls.value', '$.maxPolls'), timedOut)
+                .otherwise(wait),
+            ),
           ),
       );
 

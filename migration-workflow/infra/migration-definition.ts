@@ -1,0 +1,39 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { EventIdIndexMigration } from './event-id-index-migration';
+
+/** An ASL document: what Step Functions runs. */
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, Record<string, unknown>>;
+  [field: string]: unknown;
+}
+
+const PLACEHOLDER_ACCOUNT = '000000000000';
+
+/**
+ * The migration's ASL exactly as the CDK construct synthesizes it, with CloudFormation tokens (ARNs,
+ * partition) replaced by placeholders: what the local runner executes instead of a hand-written copy.
+ */
+export function synthesizedMigrationDefinition(tableName: string): AslDefinition {
+  const stack = new Stack(new App(), 'LocalMigration', { env: { account: PLACEHOLDER_ACCOUNT, region: 'us-east-1' } });
+  const fn = (id: string): lambda.IFunction =>
+    lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:${PLACEHOLDER_ACCOUNT}:function:${id}`);
+  new EventIdIndexMigration(stack, 'Migration', {
+    table: dynamodb.Table.fromTableName(stack, 'Events', tableName),
+    backfillFunction: fn('backfill'),
+    verifyFunction: fn('verify'),
+  });
+  const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine') as Record<
+    string,
+    { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } | string } }
+  >;
+  const body = Object.values(machines)[0]?.Properties.DefinitionString ?? '{}';
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'aws')).join('');
+  return JSON.parse(text) as AslDefinition;
+}

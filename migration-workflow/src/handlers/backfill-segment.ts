@@ -1,0 +1,153 @@
+import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EVENT_SK_PREFIX, parseEventSortKey } from '../../../api/src/domain/event';
+import { isConditionalCheckFailed } from '../../../api/src/store/dynamodb-errors';
+import { EventAttr } from '../../../api/src/store/table-schemas';
+import { TableNotFoundError } from '../errors';
+import { isResourceNotFound } from './sdk-errors';
+import { requireInteger, requireName } from './validate-input';
+import { realSleep, WritePacer, type Clock, type Sleep } from './write-pacer';
+
+/** Primary key of an events-table item; also the continuation key of a segment. */
+export interface EventTableKey {
+  tenant_id: string;
+  sk: string;
+}
+
+export interface BackfillSegmentInput {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  /** 0-based segment of the parallel scan. */
+  segment: number;
+  totalSegments: number;
+  /** `lastEvaluatedKey` of the previous invocation for this segment; absent on the first. */
+  exclusiveStartKey?: EventTableKey;
+  /** Stop starting new writes once this much time has passed (leave headroom under the Lambda timeout). */
+  timeBudgetMs: number;
+  maxWritesPerSecond: number;
+  /** Items read per Scan page (default 100). */
+  pageSize?: number;
+  now?: Clock;
+  sleep?: Sleep;
+}
+
+export interface BackfillSegmentResult {
+  segment: number;
+  /** Legacy event items (without `event_id`) this invocation examined. */
+  scanned: number;
+  updated: number;
+  /** Items that changed or were deleted between the scan and the write (the condition failed). */
+  skipped: number;
+  /** `EVENT#` items whose sort key holds no event id; verification will report them as missing. */
+  unparseable: number;
+  /** Pass back as `exclusiveStartKey` to resume; absent when the segment is done. */
+  lastEvaluatedKey?: EventTableKey;
+  done: boolean;
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * Sets `event_id` (parsed from `sk`) on the legacy event items of one parallel-scan segment, within a
+ * time budget and a write rate. Idempotent: only items still lacking `event_id` are written.
+ */
+export async function backfillSegment(input: BackfillSegmentInput): Promise<BackfillSegmentResult> {
+  const tableName = requireName('tableName', input.tableName);
+  const totalSegments = requireInteger('totalSegments', input.totalSegments, 1, 1_000_000);
+  const segment = requireInteger('segment', input.segment, 0, totalSegments - 1);
+  const timeBudgetMs = requireInteger('timeBudgetMs', input.timeBudgetMs, 1, 15 * 60_000);
+  const maxWritesPerSecond = requireInteger('maxWritesPerSecond', input.maxWritesPerSecond, 1, 100_000);
+  const pageSize = requireInteger('pageSize', input.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
+  const now = input.now ?? Date.now;
+  const pacer = new WritePacer(maxWritesPerSecond, now, input.sleep ?? realSleep);
+  const startedAt = now();
+  const outOfTime = (): boolean => now() + pacer.delayMs() - startedAt >= timeBudgetMs;
+
+  const result: BackfillSegmentResult = { segment, scanned: 0, updated: 0, skipped: 0, unparseable: 0, done: false };
+  // Everything up to and including this key is done: the point a later invocation resumes from.
+  let resumeKey = input.exclusiveStartKey;
+  const stop = (): BackfillSegmentResult => ({ ...result, ...(resumeKey && { lastEvaluatedKey: resumeKey }) });
+
+  for (;;) {
+    const page = await scanLegacyPage(input.doc, tableName, segment, totalSegments, pageSize, resumeKey);
+    for (const item of page.items) {
+      // The first write always happens, so every invocation makes progress however small the budget.
+      if (result.scanned > 0 && outOfTime()) return stop();
+      result.scanned++;
+      const eventId = parseEventSortKey(item.sk)?.eventId;
+      if (eventId === undefined) {
+        result.unparseable++;
+      } else {
+        await pacer.acquire();
+        const outcome = await setEventId(input.doc, tableName, item, eventId);
+        result[outcome]++;
+      }
+      resumeKey = { tenant_id: item.tenant_id, sk: item.sk };
+    }
+    resumeKey = page.lastEvaluatedKey;
+    if (resumeKey === undefined) return { ...result, done: true };
+    if (outOfTime()) return stop();
+  }
+}
+
+interface LegacyPage {
+  items: EventTableKey[];
+  lastEvaluatedKey?: EventTableKey;
+}
+
+async function scanLegacyPage(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  segment: number,
+  totalSegments: number,
+  pageSize: number,
+  exclusiveStartKey: EventTableKey | undefined,
+): Promise<LegacyPage> {
+  try {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: tableName,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        Limit: pageSize,
+        ExclusiveStartKey: exclusiveStartKey,
+        ProjectionExpression: '#tenant, #sk, #eventId',
+        // Idempotency and control items never start with EVENT#, so they are never touched.
+        FilterExpression: 'attribute_not_exists(#eventId) AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#tenant': EventAttr.tenantId, '#sk': EventAttr.sk, '#eventId': EventAttr.eventId },
+        ExpressionAttributeValues: { ':prefix': EVENT_SK_PREFIX },
+      }),
+    );
+    return {
+      items: (page.Items ?? []) as EventTableKey[],
+      lastEvaluatedKey: page.LastEvaluatedKey as EventTableKey | undefined,
+    };
+  } catch (error) {
+    if (isResourceNotFound(error)) throw new TableNotFoundError(`Table ${tableName} does not exist`, { cause: error });
+    throw error;
+  }
+}
+
+async function setEventId(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  key: EventTableKey,
+  eventId: string,
+): Promise<'updated' | 'skipped'> {
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { tenant_id: key.tenant_id, sk: key.sk },
+        UpdateExpression: 'SET #eventId = :id',
+        // attribute_exists(sk): an item deleted since the scan must not come back as a bare stub.
+        ConditionExpression: 'attribute_exists(#sk) AND attribute_not_exists(#eventId)',
+        ExpressionAttributeNames: { '#sk': EventAttr.sk, '#eventId': EventAttr.eventId },
+        ExpressionAttributeValues: { ':id': eventId },
+      }),
+    );
+    return 'updated';
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return 'skipped';
+    throw error;
+  }
+}

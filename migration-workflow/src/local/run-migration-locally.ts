@@ -1,0 +1,112 @@
+import {
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { AslDefinition } from '../../infra/migration-definition';
+import { backfillSegment, verifyEventIdIndex } from '../handlers';
+
+export interface LocalMigrationInput {
+  tableName: string;
+  totalSegments: number;
+  maxWritesPerSecond: number;
+  /** Polls of the index status before giving up. */
+  maxPolls: number;
+}
+
+export interface LocalMigrationOptions {
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  /** The synthesized definition (`synthesizedMigrationDefinition`). */
+  definition: AslDefinition;
+  /** Every Wait state pauses this long instead (default 100 ms). */
+  waitMs?: number;
+  /** Time budget of one backfill invocation (default 2 s). */
+  backfillBudgetMs?: number;
+  sampleSize?: number;
+}
+
+/** Step Functions matches Retry/Catch on `<Service>.<Exception>` for SDK integrations. */
+function asStatesError(error: unknown): Error {
+  const source = error as { name?: string; message?: string };
+  const failure = new Error(source.message ?? String(error));
+  failure.name =
+    source.name && /Exception$|Error$/.test(source.name) && !source.name.includes('.')
+      ? `DynamoDB.${source.name}`
+      : (source.name ?? 'Error');
+  return failure;
+}
+
+function sdk<I, O>(call: (input: I) => Promise<O>): (input: unknown) => Promise<never> {
+  return async (input) => {
+    try {
+      return JSON.parse(JSON.stringify(await call(input as I))) as never;
+    } catch (error) {
+      throw asStatesError(error);
+    }
+  };
+}
+
+/**
+ * Runs the migration's synthesized state machine on this machine with aws-local-stepfunctions: the
+ * DynamoDB service integrations go to the given client (the embedded engine), the Lambda tasks to the
+ * same handler code the functions run, and waits are shortened.
+ */
+export async function runMigrationLocally(
+  input: LocalMigrationInput,
+  options: LocalMigrationOptions,
+): Promise<unknown> {
+  const { client, doc } = options;
+  const describe = sdk((i: object) => client.send(new DescribeTableCommand(i as never)));
+  const updateTable = sdk((i: object) => client.send(new UpdateTableCommand(i as never)));
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
+    'Describe table': describe,
+    'Describe index': describe,
+    'Describe after delete': describe,
+    'Read control record': sdk((i: object) => client.send(new GetItemCommand(i as never))),
+    'Create index': updateTable,
+    'Delete index': updateTable,
+    'Mark verified': sdk((i: object) => client.send(new PutItemCommand(i as never))),
+    'Backfill segment': async (payload) => {
+      const p = payload as {
+        tableName: string;
+        segment: number;
+        totalSegments: number;
+        maxWritesPerSecond: number;
+        exclusiveStartKey?: { tenant_id: string; sk: string };
+      };
+      return backfillSegment({ doc, ...p, timeBudgetMs: options.backfillBudgetMs ?? 2000 });
+    },
+    'Verify index': async (payload) =>
+      verifyEventIdIndex({
+        doc,
+        client,
+        tableName: (payload as { tableName: string }).tableName,
+        sampleSize: options.sampleSize ?? 25,
+      }),
+  };
+  const waits = Object.entries(options.definition.States).filter(([, state]) => state.Type === 'Wait');
+  const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
+  const started = new Date().toISOString();
+  const executionName = `local-${started.replace(/[^0-9]/g, '')}`;
+  const execution = machine.run(
+    { pollIntervalSeconds: 1, ...input },
+    {
+      // The context Step Functions would provide; the runner does not fill it in by itself.
+      context: {
+        Execution: { Id: `local:${executionName}`, Name: executionName, StartTime: started, RoleArn: 'local' },
+        State: { Name: '', EnteredTime: started, RetryCount: 0 },
+        StateMachine: { Id: 'local:event-id-index-migration', Name: 'event-id-index-migration' },
+      },
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: Object.fromEntries(waits.map(([name]) => [name, options.waitMs ?? 100])),
+      },
+    },
+  );
+  return execution.result;
+}

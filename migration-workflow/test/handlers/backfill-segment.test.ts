@@ -1,0 +1,172 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { parseEventSortKey } from '../../../api/src/domain/event';
+import { InvalidMigrationInputError, TableNotFoundError } from '../../src/errors';
+import { backfillSegment } from '../../src/handlers/backfill-segment';
+import { fakeTime } from './support/fake-time';
+import { addEventIdIndex, createLegacyTable, startTestEngine, type TestEngine } from './support/legacy-table';
+import { runBackfill } from './support/run-backfill';
+
+let engine: TestEngine;
+
+beforeAll(async () => {
+  engine = await startTestEngine();
+});
+
+afterAll(async () => {
+  await engine.stop();
+});
+
+async function allItems(tableName: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await engine.doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+describe('backfillSegment', () => {
+  it('sets event_id from sk on every legacy event, resuming segments from their continuation keys', async () => {
+    const { tableName, events, idempotencyKeys } = await createLegacyTable(engine.client, engine.doc, 300);
+    await addEventIdIndex(engine.client, tableName);
+
+    const run = await runBackfill(engine.doc, tableName, {
+      totalSegments: 4,
+      timeBudgetMs: 200,
+      maxWritesPerSecond: 100,
+    });
+
+    expect(run.updated).toBe(events.length);
+    expect(run.skipped).toBe(0);
+    const resumed = run.invocations.filter((result) => !result.done);
+    expect(resumed.length).toBeGreaterThan(0);
+    for (const result of resumed)
+      expect(result.lastEvaluatedKey).toEqual(expect.objectContaining({ sk: expect.any(String) }));
+    const items = await allItems(tableName);
+    for (const item of items.filter((i) => String(i.sk).startsWith('EVENT#'))) {
+      expect(item.event_id).toBe(parseEventSortKey(String(item.sk))?.eventId);
+    }
+    const idempotencyItems = items.filter((i) => String(i.sk).startsWith('IDEMPOTENCY#'));
+    expect(idempotencyItems).toHaveLength(idempotencyKeys.length);
+    for (const item of idempotencyItems) expect(item).not.toHaveProperty('event_id');
+  });
+
+  it('updates nothing when run again on a backfilled table', async () => {
+    const { tableName } = await createLegacyTable(engine.client, engine.doc, 120);
+    await addEventIdIndex(engine.client, tableName);
+    await runBackfill(engine.doc, tableName, { totalSegments: 4, timeBudgetMs: 60_000, maxWritesPerSecond: 1000 });
+
+    const second = await runBackfill(engine.doc, tableName, {
+      totalSegments: 4,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 1000,
+    });
+
+    expect(second.updated).toBe(0);
+    expect(second.invocations.every((result) => result.scanned === 0 && result.done)).toBe(true);
+  });
+
+  it('skips an item deleted between the scan and its write instead of recreating it', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 20);
+    let deletedKey: Record<string, unknown> | undefined;
+    const racingDoc = {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && deletedKey === undefined) {
+          deletedKey = command.input.Key;
+          await engine.doc.send(new DeleteCommand({ TableName: tableName, Key: deletedKey }));
+        }
+        return engine.doc.send(command as UpdateCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+
+    const result = await backfillSegment({
+      doc: racingDoc,
+      tableName,
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 1000,
+      ...fakeTime(),
+    });
+
+    expect(result).toMatchObject({ scanned: events.length, updated: events.length - 1, skipped: 1, done: true });
+    const { Item } = await engine.doc.send(new GetCommand({ TableName: tableName, Key: deletedKey }));
+    expect(Item).toBeUndefined();
+  });
+
+  it('requests a pause between writes so they stay within maxWritesPerSecond', async () => {
+    const { tableName } = await createLegacyTable(engine.client, engine.doc, 30);
+    const time = fakeTime();
+
+    const result = await backfillSegment({
+      doc: engine.doc,
+      tableName,
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 10,
+      now: time.now,
+      sleep: time.sleep,
+    });
+
+    expect(result.updated).toBe(30);
+    expect(time.pauses).toEqual(Array.from({ length: 29 }, () => 100));
+  });
+
+  it('stops when the time budget is spent and returns where to resume', async () => {
+    const { tableName } = await createLegacyTable(engine.client, engine.doc, 30);
+    const time = fakeTime();
+
+    const result = await backfillSegment({
+      doc: engine.doc,
+      tableName,
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 1000,
+      maxWritesPerSecond: 10,
+      now: time.now,
+      sleep: time.sleep,
+    });
+
+    expect(result).toMatchObject({ updated: 10, done: false });
+    expect(result.lastEvaluatedKey).toBeDefined();
+  });
+
+  it.each([
+    { field: 'segment', input: { segment: 4, totalSegments: 4 } },
+    { field: 'totalSegments', input: { segment: 0, totalSegments: 0 } },
+    { field: 'maxWritesPerSecond', input: { segment: 0, totalSegments: 1, maxWritesPerSecond: 0 } },
+  ])('rejects an out-of-range $field, naming the value received', async ({ field, input }) => {
+    const call = backfillSegment({
+      doc: engine.doc,
+      tableName: 'any',
+      timeBudgetMs: 1000,
+      maxWritesPerSecond: 10,
+      ...input,
+    });
+
+    await expect(call).rejects.toThrow(InvalidMigrationInputError);
+    await expect(call).rejects.toThrow(new RegExp(`^${field} must be`));
+  });
+
+  it('fails with TableNotFoundError when the table does not exist', async () => {
+    const call = backfillSegment({
+      doc: engine.doc,
+      tableName: 'no-such-table',
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 1000,
+      maxWritesPerSecond: 10,
+    });
+
+    await expect(call).rejects.toThrow(TableNotFoundError);
+  });
+});
