@@ -1,5 +1,6 @@
 import type { App } from 'aws-cdk-lib';
 import { ApiStack } from './api/infra/api-stack';
+import { MigrationStack } from './migration-workflow/infra/migration-stack';
 import { MonitoringStack } from './monitoring/monitoring-stack';
 import { SLO_SPEC, type SloSpec } from './monitoring/slo-spec';
 
@@ -12,13 +13,14 @@ export interface TriggersApiStacksOptions {
   spec?: SloSpec;
 }
 
-/** Adds one stage's stacks to an app: the API and its monitoring (the MigrationStack comes next to them). */
+/** Adds one stage's stacks to an app: the API, the index migration, and their monitoring. */
 export function addTriggersApiStacks(
   app: App,
   options: TriggersApiStacksOptions,
-): { api: ApiStack; monitoring: MonitoringStack } {
+): { api: ApiStack; migration: MigrationStack; monitoring: MonitoringStack } {
   const { stage } = options;
   const api = new ApiStack(app, `TriggersApi-${stage}`, { stage, version: options.version });
+  const migration = new MigrationStack(app, `TriggersApi-${stage}-Migration`, { eventsTable: api.eventsTable });
   const monitoring = new MonitoringStack(app, `TriggersApi-${stage}-Monitoring`, {
     stage,
     spec: options.spec ?? SLO_SPEC,
@@ -27,7 +29,8 @@ export function addTriggersApiStacks(
     eventsTable: api.eventsTable,
     apiKeysTable: api.apiKeysTable,
     logGroup: api.logGroup,
+    migrationStateMachine: migration.migration.stateMachine,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
   });
-  return { api, monitoring };
+  return { api, migration, monitoring };
 }

@@ -1,7 +1,9 @@
 /** Dashboards and alarms for one stage of the API, generated from the SLO spec (DESIGN §8). */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnQueryDefinition, type ILogGroup } from 'aws-cdk-lib/aws-logs';
@@ -11,11 +13,12 @@ import { DefaultDashboardFactory, MonitoringFacade } from 'cdk-monitoring-constr
 import type { Construct } from 'constructs';
 import { LOGS_INSIGHTS_QUERIES } from '../api/src/observability/logs-insights-queries';
 import { eventsTableDefinition } from '../api/src/store/table-schemas';
+import { describeAlarm } from './alarm-naming';
 import { BurnRateAlarms } from './burn-rate-alarms';
 import { ObjectiveAlarms } from './objective-alarms';
 import { addSloDashboardSections } from './slo-dashboard';
 import { SloMetrics } from './slo-metrics';
-import type { SloSpec } from './slo-spec';
+import { alertingPolicy, type SloSpec } from './slo-spec';
 import { validateSloSpec } from './slo-spec-validation';
 
 export interface MonitoringStackProps extends StackProps {
@@ -30,6 +33,8 @@ export interface MonitoringStackProps extends StackProps {
   readonly logGroup: ILogGroup;
   /** Subscribed to the alarm topic when given (default: no subscription). */
   readonly alarmEmail?: string;
+  /** The event-id-index migration: a failed execution raises an alarm. */
+  readonly migrationStateMachine?: IStateMachine;
 }
 
 /** SNS alarm topic, dashboards (summary and detail), objective and burn-rate alarms, saved queries. */
@@ -88,6 +93,24 @@ export class MonitoringStack extends Stack {
       alarmNamePrefix,
       action,
     });
+
+    if (props.migrationStateMachine) {
+      facade.monitorStepFunction({ stateMachine: props.migrationStateMachine, humanReadableName: 'Index migration' });
+      const failed = new Alarm(this, 'MigrationFailed', {
+        alarmName: `${alarmNamePrefix}-migration-failed`,
+        alarmDescription: describeAlarm(
+          alertingPolicy(props.spec),
+          'An execution of the event-id-index migration failed (it rolled back the index it created).',
+          'migration-failed',
+        ),
+        metric: props.migrationStateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      failed.addAlarmAction(action);
+    }
 
     for (const query of LOGS_INSIGHTS_QUERIES) {
       new CfnQueryDefinition(this, `Query-${query.name.replace(/[^A-Za-z0-9]/g, '-')}`, {

@@ -1,0 +1,39 @@
+import { createDynamoDbClients } from '../../api/src/store/dynamodb-client';
+import {
+  backfillSegment,
+  verifyEventIdIndex,
+  type BackfillSegmentResult,
+  type VerifyEventIdIndexReport,
+} from './handlers';
+
+// The Lambda entry point: clients are built once per execution environment.
+const clients = createDynamoDbClients({
+  region: process.env.AWS_REGION ?? 'us-east-1',
+  ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+});
+/** Each backfill invocation stops starting writes after this long (the function's timeout is 5 min). */
+const BACKFILL_BUDGET_MS = 4 * 60_000;
+const VERIFY_SAMPLE_SIZE = 100;
+
+interface BackfillEvent {
+  tableName: string;
+  segment: number;
+  totalSegments: number;
+  maxWritesPerSecond: number;
+  exclusiveStartKey?: { tenant_id: string; sk: string };
+}
+
+/** Backfills one scan segment for at most `BACKFILL_BUDGET_MS`; the state machine loops until `done`. */
+export async function backfill(event: BackfillEvent): Promise<BackfillSegmentResult> {
+  return backfillSegment({ doc: clients.doc, ...event, timeBudgetMs: BACKFILL_BUDGET_MS });
+}
+
+/** Verifies `event-id-index` (complete, counts agree, sampled lookups succeed). */
+export async function verify(event: { tableName: string }): Promise<VerifyEventIdIndexReport> {
+  return verifyEventIdIndex({
+    doc: clients.doc,
+    client: clients.client,
+    tableName: event.tableName,
+    sampleSize: VERIFY_SAMPLE_SIZE,
+  });
+}
