@@ -1,0 +1,164 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../../api/src/engine/embedded-engine';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../api/src/store/dynamodb-client';
+import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
+import { ensureTables } from '../../../api/src/store/ensure-tables';
+import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
+import { progressBar, runMigrateCommand, type MigrateDeps } from '../../src/cli/migrate-command';
+
+const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:migration';
+const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:migration:run-1';
+
+function harness(dynamodb?: DynamoDbClients): { deps: MigrateDeps; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    deps: {
+      sfn: () => new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      dynamodb: () => {
+        if (!dynamodb) throw new Error('no DynamoDB in this test');
+        return dynamodb;
+      },
+      env: { MIGRATION_STATE_MACHINE_ARN: ARN },
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      sleep: () => Promise.resolve(),
+    },
+  };
+}
+
+// Step Functions has no local service to call: these tests use a client double for the AWS side.
+describe('npm run migrate against Step Functions (client double)', () => {
+  const sfn = mockClient(SFNClient);
+  beforeEach(() => sfn.reset());
+
+  it('starts an execution with the table, segments and write rate as input', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+    const { deps, out } = harness();
+    expect(await runMigrateCommand(['start', '--table', 'events', '--segments', '4', '--rate', '500'], deps)).toBe(0);
+    const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(call?.stateMachineArn).toBe(ARN);
+    expect(JSON.parse(call?.input ?? '{}')).toMatchObject({
+      tableName: 'events',
+      totalSegments: 4,
+      maxWritesPerSecond: 500,
+    });
+    expect(out).toContain(`Started ${EXECUTION}`);
+  });
+
+  it('follows an execution: state transitions, a backfill progress bar, then the final status', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Create index' } },
+        { id: 2, type: 'MapStateStarted', timestamp: new Date(), mapStateStartedEventDetails: { length: 2 } },
+        { id: 3, type: 'MapIterationSucceeded', timestamp: new Date() },
+        { id: 4, type: 'MapIterationSucceeded', timestamp: new Date() },
+      ],
+    });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({
+        status: 'SUCCEEDED',
+        output: '{"ok":true}',
+        startDate: new Date(),
+        executionArn: EXECUTION,
+        stateMachineArn: ARN,
+      });
+    const { deps, out } = harness();
+    expect(await runMigrateCommand(['follow', EXECUTION], deps)).toBe(0);
+    expect(out).toEqual(
+      expect.arrayContaining([
+        '-> Create index',
+        'Backfill started over 2 segments',
+        `Backfill ${progressBar(2, 2)}`,
+        'Output: {"ok":true}',
+      ]),
+    );
+  });
+
+  it('exits 1 and prints the cause when the execution failed', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'VerificationFailed',
+      cause: '{"missingEventId":3}',
+      startDate: new Date(),
+      executionArn: EXECUTION,
+      stateMachineArn: ARN,
+    });
+    const { deps, out } = harness();
+    expect(await runMigrateCommand(['status', EXECUTION], deps)).toBe(1);
+    expect(out).toContain('Failed: VerificationFailed {"missingEventId":3}');
+  });
+
+  it('lists executions', async () => {
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          executionArn: EXECUTION,
+          stateMachineArn: ARN,
+          name: 'run-1',
+          status: 'SUCCEEDED',
+          startDate: new Date('2026-11-27T00:00:00Z'),
+        },
+      ],
+    });
+    const { deps, out } = harness();
+    expect(await runMigrateCommand(['list'], deps)).toBe(0);
+    expect(out).toEqual([`SUCCEEDED\t2026-11-27T00:00:00.000Z\t${EXECUTION}`]);
+  });
+
+  it('exits 2 with the usage for a command it does not know, or a start without a table', async () => {
+    const { deps, err } = harness();
+    expect(await runMigrateCommand(['explode'], deps)).toBe(2);
+    expect(await runMigrateCommand(['start'], deps)).toBe(2);
+    expect(err.join('\n')).toContain('start needs --table <name>');
+  });
+});
+
+describe('npm run migrate -- start --local (the embedded engine)', () => {
+  let engine: EmbeddedEngine;
+  let db: DynamoDbClients;
+  beforeAll(async () => {
+    engine = await startEmbeddedEngine({ port: 0, mode: 'in-process', indexCreateMs: 50, indexDeleteMs: 50 });
+    db = createDynamoDbClients({ region: 'us-east-1', endpoint: engine.endpoint });
+    await ensureTables(
+      db.client,
+      db.doc,
+      { events: 'cli-migration-events', apiKeys: 'cli-migration-keys' },
+      { legacy: true },
+    );
+    await seedLegacyEvents(db.doc, { tableName: 'cli-migration-events', count: 40, tenants: ['acme'] });
+  });
+  afterAll(async () => {
+    db.client.destroy();
+    await engine.close();
+  });
+
+  it('exits 2 for an unknown table', async () => {
+    const { deps, err } = harness(db);
+    expect(await runMigrateCommand(['start', '--local', '--table', 'no-such-table'], deps)).toBe(2);
+    expect(err).toContain("Unknown table 'no-such-table'");
+  });
+
+  it('migrates a legacy table, then reports a rerun as a no-op with exit 0', async () => {
+    const first = harness(db);
+    expect(
+      await runMigrateCommand(['start', '--local', '--table', 'cli-migration-events', '--segments', '2'], first.deps),
+    ).toBe(0);
+    expect(first.out.join('\n')).toMatch(/Succeeded: .*"ok":true/);
+    expect(await readEventIdIndexState(db.client, db.doc, 'cli-migration-events')).toBe('verified');
+
+    const again = harness(db);
+    expect(await runMigrateCommand(['start', '--local', '--table', 'cli-migration-events'], again.deps)).toBe(0);
+    expect(again.out).toContain('event-id-index is already verified: nothing to do');
+  }, 60_000);
+});
