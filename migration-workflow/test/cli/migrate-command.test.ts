@@ -64,15 +64,13 @@ describe('npm run migrate against Step Functions (client double)', () => {
         { id: 4, type: 'MapIterationSucceeded', timestamp: new Date() },
       ],
     });
-    sfn
-      .on(DescribeExecutionCommand)
-      .resolves({
-        status: 'SUCCEEDED',
-        output: '{"ok":true}',
-        startDate: new Date(),
-        executionArn: EXECUTION,
-        stateMachineArn: ARN,
-      });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: '{"ok":true}',
+      startDate: new Date(),
+      executionArn: EXECUTION,
+      stateMachineArn: ARN,
+    });
     const { deps, out } = harness();
     expect(await runMigrateCommand(['follow', EXECUTION], deps)).toBe(0);
     expect(out).toEqual(
