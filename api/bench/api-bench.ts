@@ -9,7 +9,7 @@ import { startServerProcess } from '../src/local/server-process';
 import { createDynamoDbClients } from '../src/store/dynamodb-client';
 import { toEventItem } from '../src/store/event-item';
 import { DEFAULT_TABLE_NAMES } from '../src/store/table-schemas';
-import { runAtFixedRate, runAtMaxThroughput, type RunResult } from './load-generators';
+import { eventPoster, median, runAtFixedRate, runAtMaxThroughput, type RunResult } from './load-generators';
 
 const { values } = parseArgs({
   options: {
@@ -33,12 +33,6 @@ const body = JSON.stringify({
   payload: { order_id: 'ord_123', amount: 4999, currency: 'EUR', items: [{ sku: 'A1', qty: 2 }] },
   metadata: { priority: 'normal' },
 });
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 /** The slice whose rate is the median (lower middle for an even count). */
 function medianRun(runs: RunResult[]): RunResult {
@@ -67,16 +61,7 @@ async function main(): Promise<void> {
   const pool = new Pool(server.url, { connections: concurrency });
   const db = createDynamoDbClients({ region: 'us-east-1', endpoint: server.dynamodbEndpoint });
   try {
-    const postEvent = async (): Promise<boolean | string> => {
-      const res = await pool.request({
-        method: 'POST',
-        path: '/v1/events',
-        headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
-        body,
-      });
-      await res.body.dump();
-      return res.statusCode === 201 ? true : `HTTP ${res.statusCode}`;
-    };
+    const postEvent = eventPoster(pool, server.apiKey, body);
     const rawItem = (): ReturnType<typeof toEventItem> => {
       const now = new Date();
       return toEventItem({

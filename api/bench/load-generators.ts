@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Pool } from 'undici';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder';
 
 export interface RunResult {
@@ -101,4 +102,25 @@ export async function runAtMaxThroughput(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return summarize(started, sent, succeeded, recorder, failures);
+}
+
+/** Median of a list (mean of the two middle values for an even count). */
+export function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** `POST /v1/events` with a fixed body through a connection pool; success is a 201. */
+export function eventPoster(pool: Pool, apiKey: string, body: string): Operation {
+  return async () => {
+    const res = await pool.request({
+      method: 'POST',
+      path: '/v1/events',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body,
+    });
+    await res.body.dump();
+    return res.statusCode === 201 ? true : `HTTP ${res.statusCode}`;
+  };
 }

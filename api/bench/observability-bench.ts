@@ -5,7 +5,14 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startEmbeddedEngine } from '../src/engine/embedded-engine';
 import { startServerProcess, type ServerProcess } from '../src/local/server-process';
-import { runAtFixedRate, runAtMaxThroughput, type RunResult } from './load-generators';
+import {
+  eventPoster,
+  median,
+  runAtFixedRate,
+  runAtMaxThroughput,
+  type Operation,
+  type RunResult,
+} from './load-generators';
 
 const { values } = parseArgs({
   options: {
@@ -42,16 +49,10 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 interface Target {
   server: ServerProcess;
   pool: Pool;
-  post: () => Promise<boolean | string>;
+  post: Operation;
 }
 
 async function startTarget(mode: Mode, dynamodbEndpoint: string): Promise<Target> {
@@ -60,16 +61,7 @@ async function startTarget(mode: Mode, dynamodbEndpoint: string): Promise<Target
     { outputFile: join(tmpdir(), `triggers-api-bench-${mode}.log`) },
   );
   const pool = new Pool(server.url, { connections: concurrency });
-  const post = async (): Promise<boolean | string> => {
-    const res = await pool.request({
-      method: 'POST',
-      path: '/v1/events',
-      headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
-      body,
-    });
-    await res.body.dump();
-    return res.statusCode === 201 ? true : `HTTP ${res.statusCode}`;
-  };
+  const post = eventPoster(pool, server.apiKey, body);
   return { server, pool, post };
 }
 

@@ -26,7 +26,12 @@ export function synthesizedMigrationDefinition(tableName: string): AslDefinition
     backfillFunction: fn('backfill'),
     verifyFunction: fn('verify'),
   });
-  const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine') as Record<
+  return aslFromTemplate(Template.fromStack(stack));
+}
+
+/** The ASL of the (single) state machine in a synthesized template; CloudFormation tokens become `aws`. */
+export function aslFromTemplate(template: Template): AslDefinition {
+  const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
     string,
     { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } | string } }
   >;

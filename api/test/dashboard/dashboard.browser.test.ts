@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { SLO_SPEC } from '../../../monitoring/slo-spec';
 import { API_ENDPOINTS } from '../../src/observability/metric-definitions';
 import { startDashboardServer, type DashboardServer } from './support/dashboard-server';
@@ -58,20 +59,7 @@ describe('the dashboard in a headless browser', () => {
   beforeAll(async () => {
     recorder = new FakeMetricsRecorder();
     server = await startDashboardServer(recorder.snapshot);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      timeout: WAIT_MS,
-    });
+    browser = await launchChromium(WAIT_MS);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(WAIT_MS);
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { eventBody, startTestApi, type TestApi } from '../support/test-api';
 
 const SCREENSHOT_PATH = path.resolve(__dirname, '../../../docs/dashboard-live.png');
@@ -25,18 +26,7 @@ describe('the live dashboard of the running API, after real traffic', () => {
 
   beforeAll(async () => {
     api = await startTestApi();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-      timeout: WAIT_MS,
-    });
+    browser = await launchChromium(WAIT_MS);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(WAIT_MS);
     await page.goto(`${api.url}/dashboard`);

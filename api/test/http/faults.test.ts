@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../support/fault-proxy';
+import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../support/test-api';
 
 // The engine cannot be made to throttle, so a proxy in front of it answers as DynamoDB does when throttling.
 describe('store faults', () => {
@@ -9,24 +9,19 @@ describe('store faults', () => {
   let proxy!: FaultProxy;
 
   beforeAll(async () => {
-    api = await startTestApi({
+    const behind = await startTestApiBehindProxy({
       env: { AUTH_CACHE_TTL_SECONDS: '300', DYNAMODB_TIMEOUT_MS: '300' },
-      endpointOverride: async (engine) => {
-        proxy = await startFaultProxy(engine);
-        return proxy.endpoint;
-      },
     });
+    api = behind;
+    proxy = behind.proxy;
     // Warm the key cache so the faults below hit the event path, not authentication.
     await api.request('/v1/inbox');
   });
   afterEach(() => {
-    proxy.mode = 'pass';
-    proxy.operations = [];
-    proxy.delayMs = 0;
+    proxy.reset();
   });
   afterAll(async () => {
     await api.close();
-    await proxy.close();
   });
 
   it.each([

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { epochSeconds, type StoredEvent } from '../../src/domain/event';
 import { idempotencyRequestHash } from '../../src/domain/event-service';
 import { DynamoDbEventStore } from '../../src/store/dynamodb-event-store';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../support/fault-proxy';
+import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../support/test-api';
 
 describe('idempotent event creation', () => {
   let api: TestApi;
@@ -133,16 +133,12 @@ describe('idempotent creation racing other requests', () => {
   const EVENT_PUT = '"ConditionExpression":"attribute_not_exists(sk)"';
 
   beforeAll(async () => {
-    api = await startTestApi({
-      endpointOverride: async (engine) => {
-        proxy = await startFaultProxy(engine);
-        return proxy.endpoint;
-      },
-    });
+    const behind = await startTestApiBehindProxy();
+    api = behind;
+    proxy = behind.proxy;
   });
   afterAll(async () => {
     await api.close();
-    await proxy.close();
   });
 
   async function afterPutItems(count: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
 import { captureLogger, type CapturedLogger } from '../support/captured-logger';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../support/fault-proxy';
+import { eventBody, startTestApiBehindProxy, type TestApi } from '../support/test-api';
 
 const CONTEXT_FIELDS = ['timestamp', 'level', 'message', 'request_id', 'api_key', 'tenant_id', 'endpoint', 'method'];
 
@@ -12,14 +12,9 @@ describe('structured request logs', () => {
 
   beforeAll(async () => {
     log = captureLogger('info');
-    api = await startTestApi({
-      legacy: true,
-      logger: log.logger,
-      endpointOverride: async (engine) => {
-        proxy = await startFaultProxy(engine);
-        return proxy.endpoint;
-      },
-    });
+    const behind = await startTestApiBehindProxy({ legacy: true, logger: log.logger });
+    api = behind;
+    proxy = behind.proxy;
     await seedLegacyEvents(api.runtime.clients.doc, {
       tableName: api.config.tables.events,
       count: 5,
@@ -27,13 +22,10 @@ describe('structured request logs', () => {
     });
   });
   afterEach(() => {
-    proxy.mode = 'pass';
-    proxy.operations = [];
-    proxy.delayMs = 0;
+    proxy.reset();
   });
   afterAll(async () => {
     await api.close();
-    await proxy.close();
   });
 
   const linesOf = (requestId: string): Record<string, unknown>[] =>

@@ -1,7 +1,7 @@
 import { LOGS_INSIGHTS_QUERIES, requestTrailQuery } from '../../src/observability/logs-insights-queries';
 import { captureLogger, type CapturedLogger } from '../support/captured-logger';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../support/fault-proxy';
+import { eventBody, startTestApiBehindProxy, type TestApi } from '../support/test-api';
 
 describe('Logs Insights queries against the log lines the API really writes', () => {
   let api: TestApi;
@@ -10,13 +10,9 @@ describe('Logs Insights queries against the log lines the API really writes', ()
 
   beforeAll(async () => {
     log = captureLogger('info');
-    api = await startTestApi({
-      logger: log.logger,
-      endpointOverride: async (engine) => {
-        proxy = await startFaultProxy(engine);
-        return proxy.endpoint;
-      },
-    });
+    const behind = await startTestApiBehindProxy({ logger: log.logger });
+    api = behind;
+    proxy = behind.proxy;
     // Traffic with successes, client errors, a server error and event lookups.
     const created = await api.request('/v1/events', { method: 'POST', json: eventBody() });
     const id = created.body.event_id as string;
@@ -31,7 +27,6 @@ describe('Logs Insights queries against the log lines the API really writes', ()
   });
   afterAll(async () => {
     await api.close();
-    await proxy.close();
   });
 
   it('has the API emit lines of every kind the queries need', () => {

@@ -21,6 +21,8 @@ export interface FaultProxy {
   operations: string[];
   /** Delays the next call of `operation` whose body contains `bodyIncludes` by `ms` (once). */
   holdNext(operation: string, bodyIncludes: string, ms: number): void;
+  /** Back to forwarding everything at once: no fault, no delay, no held calls. */
+  reset(): void;
   /** Resolves when the proxy next receives a call of `operation`. */
   received(operation: string): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +39,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     delayMs: 0,
     operations: [],
     holdNext: (operation, bodyIncludes, ms) => void holds.push({ operation, bodyIncludes, ms }),
+    reset: () => {
+      proxy.mode = 'pass';
+      proxy.operations = [];
+      proxy.delayMs = 0;
+      holds.length = 0;
+    },
     received: (operation) => new Promise<void>((resolve) => waiters.push({ operation, resolve })),
     close: () => Promise.resolve(),
   };

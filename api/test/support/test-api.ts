@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import type { Logger } from 'pino';
 import { readConfig, type ApiConfig } from '../../src/config';
 import { mintApiKey } from '../../src/domain/mint-api-key';
@@ -114,4 +115,28 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
 /** A valid create-event body, with overrides. */
 export function eventBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { source: 'billing', event_type: 'invoice.paid', payload: { invoice: 'inv_1', amount: 42 }, ...overrides };
+}
+
+/** The test API with a fault proxy between the app and the engine; closing the API closes the proxy. */
+export async function startTestApiBehindProxy(
+  options: Omit<TestApiOptions, 'endpointOverride'> = {},
+): Promise<TestApi & { proxy: FaultProxy }> {
+  let proxy: FaultProxy | undefined;
+  const api = await startTestApi({
+    ...options,
+    endpointOverride: async (engine) => {
+      proxy = await startFaultProxy(engine);
+      return proxy.endpoint;
+    },
+  });
+  if (!proxy) throw new Error('the fault proxy did not start');
+  const started = proxy;
+  return {
+    ...api,
+    proxy: started,
+    async close() {
+      await api.close();
+      await started.close();
+    },
+  };
 }

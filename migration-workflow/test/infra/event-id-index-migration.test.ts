@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EventIdIndexMigration } from '../../infra/event-id-index-migration';
+import { aslFromTemplate } from '../../infra/migration-definition';
 
 interface AslState {
   Type: string;
@@ -14,13 +15,9 @@ interface AslState {
   ItemProcessor?: { States: Record<string, AslState> };
 }
 
-/** The ASL definition as Step Functions receives it (the template holds it as an Fn::Join). */
+/** The ASL definition as Step Functions receives it. */
 function definitionOf(template: Template): { StartAt: string; States: Record<string, AslState> } {
-  const machines = template.findResources('AWS::StepFunctions::StateMachine');
-  const body = Object.values(machines)[0]?.Properties?.DefinitionString as { 'Fn::Join': [string, unknown[]] };
-  // CloudFormation tokens (ARNs, the partition) sit inside ASL strings.
-  const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
-  return JSON.parse(text) as { StartAt: string; States: Record<string, AslState> };
+  return aslFromTemplate(template) as unknown as { StartAt: string; States: Record<string, AslState> };
 }
 
 describe('EventIdIndexMigration', () => {
