@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { describeAlarm, endpointSlug } from './alarm-naming';
 import type { SloMetrics } from './slo-metrics';
 import {
+  budgetSpentPercent,
   alertingPolicy,
   latencyErrorBudget,
   successRateErrorBudget,
@@ -195,10 +196,4 @@ function fasterSuppressor(
     ),
     alarmRule: AlarmRule.anyOf(...fasterComposites),
   });
-}
-
-/** Share of the whole budget a tier's burn factor spends in its long window, in percent. */
-function budgetSpentPercent(tier: BurnRateTier, policy: AlertingPolicy): number {
-  const periodInMinutes = policy.sloPeriodInDays * 24 * 60;
-  return Number(((tier.burnFactor * tier.longWindowInMinutes * 100) / periodInMinutes).toPrecision(3));
 }

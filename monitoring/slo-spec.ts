@@ -142,3 +142,9 @@ export function objectiveEndpoints(spec: SloSpec = SLO_SPEC): ApiEndpoint[] {
 function roundRatio(ratio: number): number {
   return Number(ratio.toPrecision(12));
 }
+
+/** Share of the period's error budget, in percent, a tier spends over its long window at its burn factor. */
+export function budgetSpentPercent(tier: BurnRateTier, policy: AlertingPolicy): number {
+  const periodInMinutes = policy.sloPeriodInDays * 24 * 60;
+  return Number(((tier.burnFactor * tier.longWindowInMinutes * 100) / periodInMinutes).toPrecision(3));
+}

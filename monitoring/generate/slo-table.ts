@@ -1,12 +1,11 @@
 /** The SLO table of docs/SLO.md, generated from the spec. */
 import { endpointSlug } from '../alarm-naming';
 import {
+  budgetSpentPercent,
   alertingPolicy,
   latencyErrorBudget,
   objectiveEndpoints,
   successRateErrorBudget,
-  type AlertingPolicy,
-  type BurnRateTier,
   type SloSpec,
 } from '../slo-spec';
 
@@ -106,7 +105,3 @@ function formatMinutes(minutes: number): string {
 }
 
 // Same arithmetic as the composite alarms' descriptions in burn-rate-alarms.ts.
-function budgetSpentPercent(tier: BurnRateTier, policy: AlertingPolicy): number {
-  const periodInMinutes = policy.sloPeriodInDays * 24 * 60;
-  return Number(((tier.burnFactor * tier.longWindowInMinutes * 100) / periodInMinutes).toPrecision(3));
-}
