@@ -24,10 +24,21 @@ const BUSY_ERRORS = [
   'DynamoDB.ThrottlingException',
 ];
 
+/** Errors of one backfill invocation worth retrying: Lambda's own, and DynamoDB throttling or 5xx. */
+const BACKFILL_RETRYABLE = [
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.SdkClientException',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+];
+
 /**
  * The Step Functions state machine of DESIGN §10: preflight -> create index -> poll until ACTIVE ->
  * backfill in a Map over scan segments -> verify -> mark verified; rolls back an index it created
- * when a later step fails. Input: `{tableName, totalSegments, maxWritesPerSecond, pollIntervalSeconds, maxPolls}`.
+ * when a later step fails. Input: `{tableName, indexName?, totalSegments, maxWritesPerSecond, pollIntervalSeconds, maxPolls}`.
  */
 export class EventIdIndexMigration extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -133,7 +144,12 @@ export class EventIdIndexMigration extends Construct {
       payloadResponseOnly: true,
       resultPath: '$.progress',
     });
-    backfillOnce.addRetry({ errors: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException'], maxAttempts: 6 });
+    backfillOnce.addRetry({
+      errors: BACKFILL_RETRYABLE,
+      maxAttempts: 6,
+      backoffRate: 2,
+      interval: Duration.seconds(2),
+    });
     const carryOn = new sfn.Pass(this, 'Carry on from the last key', {
       parameters: {
         'tableName.$': '$.tableName',
@@ -184,8 +200,29 @@ export class EventIdIndexMigration extends Construct {
       resultPath: '$.failure',
     });
 
-    // Rollback: only an index this run created is deleted; then fail with the original cause.
-    const rollbackChoice = new sfn.Choice(this, 'Did this run create the index?');
+    // Rollback: only an index this run created is deleted, if it exists at all (the create call may
+    // have been refused); then fail with the original cause.
+    const failed = new sfn.Fail(this, 'Migration failed', {
+      errorPath: '$.failure.Error',
+      causePath: '$.failure.Cause',
+    });
+    const isIndexPresent = (describeName: string, checkName: string) => {
+      const describeTable = new tasks.CallAwsService(this, describeName, {
+        service: 'dynamodb',
+        action: 'describeTable',
+        parameters: { 'TableName.$': '$.tableName' },
+        iamResources: [tableResource],
+        resultSelector: { 'indexNames.$': '$.Table.GlobalSecondaryIndexes[*].IndexName' },
+        resultPath: '$.rollback',
+      });
+      describeTable.addRetry({ errors: BUSY_ERRORS, maxAttempts: 10, backoffRate: 2, interval: Duration.seconds(2) });
+      return describeTable.next(
+        new sfn.Pass(this, checkName, {
+          parameters: { 'present.$': `States.ArrayContains($.rollback.indexNames, '${EVENT_ID_INDEX}')` },
+          resultPath: '$.rollback',
+        }),
+      );
+    };
     const deleteIndex = dynamodb(
       'Delete index',
       'updateTable',
@@ -196,34 +233,21 @@ export class EventIdIndexMigration extends Construct {
     const waitGone = new sfn.Wait(this, 'Wait for the index to go', {
       time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
     });
-    const describeGone = new tasks.CallAwsService(this, 'Describe after delete', {
-      service: 'dynamodb',
-      action: 'describeTable',
-      parameters: { 'TableName.$': '$.tableName' },
-      iamResources: [tableResource],
-      resultSelector: { 'indexNames.$': '$.Table.GlobalSecondaryIndexes[*].IndexName' },
-      resultPath: '$.rollback',
-    });
-    const stillThere = new sfn.Pass(this, 'Is the index still there', {
-      parameters: { 'present.$': `States.ArrayContains($.rollback.indexNames, '${EVENT_ID_INDEX}')` },
-      resultPath: '$.rollback',
-    });
-    const failed = new sfn.Fail(this, 'Migration failed', {
-      errorPath: '$.failure.Error',
-      causePath: '$.failure.Cause',
-    });
-    rollbackChoice
+    waitGone
+      .next(isIndexPresent('Describe after delete', 'Is the index still there'))
+      .next(
+        new sfn.Choice(this, 'Index gone?')
+          .when(sfn.Condition.booleanEquals('$.rollback.present', false), failed)
+          .otherwise(waitGone),
+      );
+    const rollbackChoice = new sfn.Choice(this, 'Did this run create the index?')
       .when(
         sfn.Condition.booleanEquals('$.createdByThisRun', true),
-        deleteIndex
-          .next(waitGone)
-          .next(describeGone)
-          .next(stillThere)
-          .next(
-            new sfn.Choice(this, 'Index gone?')
-              .when(sfn.Condition.booleanEquals('$.rollback.present', false), failed)
-              .otherwise(waitGone),
-          ),
+        isIndexPresent('Describe for rollback', 'Is there an index to delete').next(
+          new sfn.Choice(this, 'Anything to roll back?')
+            .when(sfn.Condition.booleanEquals('$.rollback.present', true), deleteIndex.next(waitGone))
+            .otherwise(failed),
+        ),
       )
       .otherwise(failed);
     for (const step of [createIndex, describeIndex, backfill, verify, markVerified]) {
@@ -260,7 +284,21 @@ export class EventIdIndexMigration extends Construct {
           ),
       );
 
-    const definition = describe
+    // The index name is an input so that the execution says what it builds; only the index the API
+    // reads (with the API's key schema) can be built.
+    const checkIndexName = new sfn.Choice(this, 'Supported index?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent('$.indexName'),
+          sfn.Condition.not(sfn.Condition.stringEquals('$.indexName', EVENT_ID_INDEX)),
+        ),
+        new sfn.Fail(this, 'Unsupported index', {
+          error: 'UnsupportedIndex',
+          cause: `This state machine builds ${EVENT_ID_INDEX}, the index the API reads; indexName must be ${EVENT_ID_INDEX}`,
+        }),
+      )
+      .otherwise(describe);
+    describe
       .next(readControl)
       .next(
         new sfn.Choice(this, 'Already verified?')
@@ -281,7 +319,7 @@ export class EventIdIndexMigration extends Construct {
       );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definitionBody: sfn.DefinitionBody.fromChainable(checkIndexName),
       timeout: Duration.hours(24),
       tracingEnabled: true,
       logs: {

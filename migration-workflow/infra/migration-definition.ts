@@ -29,16 +29,32 @@ export function synthesizedMigrationDefinition(tableName: string): AslDefinition
   return aslFromTemplate(Template.fromStack(stack));
 }
 
-/** The ASL of the (single) state machine in a synthesized template; CloudFormation tokens become `aws`. */
+type CfnToken = { Ref: string } | { 'Fn::GetAtt': [string, string] } | { 'Fn::ImportValue': string };
+
+/**
+ * A placeholder for a CloudFormation token inside the definition: the partition becomes `aws`, a
+ * function's `Arn` a well-formed Lambda ARN named after its logical id (functions are the only
+ * resources the definition names by ARN), any other reference the referenced name.
+ */
+function placeholder(token: CfnToken): string {
+  if ('Ref' in token) return token.Ref === 'AWS::Partition' ? 'aws' : token.Ref;
+  if ('Fn::GetAtt' in token) {
+    const [logicalId] = token['Fn::GetAtt'];
+    return `arn:aws:lambda:us-east-1:${PLACEHOLDER_ACCOUNT}:function:${logicalId}`;
+  }
+  return token['Fn::ImportValue'];
+}
+
+/** The ASL of the (single) state machine in a synthesized template, CloudFormation tokens replaced by placeholders. */
 export function aslFromTemplate(template: Template): AslDefinition {
   const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
     string,
-    { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } | string } }
+    { Properties: { DefinitionString: { 'Fn::Join': [string, (string | CfnToken)[]] } | string } }
   >;
   const body = Object.values(machines)[0]?.Properties.DefinitionString ?? '{}';
   const text =
     typeof body === 'string'
       ? body
-      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'aws')).join('');
+      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : placeholder(part))).join('');
   return JSON.parse(text) as AslDefinition;
 }

@@ -1,7 +1,8 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'pass' | 'throttle' | 'server-error' | 'drop' | 'garbage' | 'apply-then-drop';
+export type FaultMode =
+  'pass' | 'throttle' | 'server-error' | 'limit-exceeded' | 'drop' | 'garbage' | 'apply-then-drop';
 
 interface Hold {
   operation: string;
@@ -79,6 +80,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       // A 200 whose body is not what DynamoDB sends: the SDK cannot parse it.
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       res.end('<html>not json</html>');
+      return;
+    }
+    if (mode === 'limit-exceeded') {
+      // What DynamoDB answers an UpdateTable while another index change is under way or at the GSI quota.
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#LimitExceededException',
+          message: 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table',
+        }),
+      );
       return;
     }
     if (mode === 'throttle' || mode === 'server-error') {

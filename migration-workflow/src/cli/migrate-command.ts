@@ -9,15 +9,19 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { DynamoDbClients } from '../../../api/src/store/dynamodb-client';
+import { EVENT_ID_INDEX } from '../../../api/src/store/table-schemas';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
-import { runMigrationLocally } from '../local/run-migration-locally';
+import { runMigrationLocally, type LocalMigrationInput } from '../local/run-migration-locally';
+import { ProgressPrinter, type ProgressEvent } from './migration-progress';
 
 export const USAGE = `Usage: npm run migrate -- <command> [options]
 
 Commands:
-  start --table <name> [--segments 8] [--rate 1000] [--follow] [--local]
+  start --table <name> [--index event-id-index] [--segments 8] [--rate 1000] [--follow] [--local]
                          start the event-id-index migration of a table (--local: run the same state
-                         machine here against DYNAMODB_ENDPOINT / the embedded engine)
+                         machine here against DYNAMODB_ENDPOINT / the embedded engine; --follow
+                         streams its progress; --rate: backfill writes per second, all segments
+                         together)
   status <execution-arn> print an execution's status and result
   follow <execution-arn> stream state transitions and backfill progress until the execution ends
   list                   list recent executions
@@ -42,6 +46,7 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
     allowPositionals: true,
     options: {
       table: { type: 'string' },
+      index: { type: 'string', default: EVENT_ID_INDEX },
       segments: { type: 'string', default: '8' },
       rate: { type: 'string', default: '1000' },
       follow: { type: 'boolean', default: false },
@@ -65,14 +70,19 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
         deps.err('start needs --table <name>, and --segments/--rate must be positive whole numbers');
         return 2;
       }
+      if (values.index !== EVENT_ID_INDEX) {
+        deps.err(`--index ${values.index}: this migration builds ${EVENT_ID_INDEX}, the index the API reads`);
+        return 2;
+      }
       const input = {
         tableName: table,
+        indexName: values.index,
         totalSegments: segments,
         maxWritesPerSecond: rate,
         pollIntervalSeconds: 30,
         maxPolls: 240,
       };
-      if (values.local) return startLocal(input, deps);
+      if (values.local) return startLocal(input, values.follow, deps);
       if (!stateMachineArn) return missingArn(deps);
       const started = await deps
         .sfn()
@@ -108,10 +118,7 @@ function missingArn(deps: MigrateDeps): number {
   return 2;
 }
 
-async function startLocal(
-  input: { tableName: string; totalSegments: number; maxWritesPerSecond: number; maxPolls: number },
-  deps: MigrateDeps,
-): Promise<number> {
+async function startLocal(input: LocalMigrationInput, follow: boolean, deps: MigrateDeps): Promise<number> {
   const { client, doc } = deps.dynamodb();
   try {
     await client.send(new DescribeTableCommand({ TableName: input.tableName }));
@@ -123,12 +130,15 @@ async function startLocal(
     throw error;
   }
   deps.out(`Running the migration of ${input.tableName} locally (the synthesized state machine)...`);
+  const printer = new ProgressPrinter(deps.out);
   try {
     const result = (await runMigrationLocally(input, {
       client,
       doc,
       definition: synthesizedMigrationDefinition(input.tableName),
       waitMs: 200,
+      retryIntervalMs: 500,
+      ...(follow && { onProgress: (event: ProgressEvent) => printer.handle(event) }),
     })) as Record<string, unknown>;
     if (result.control !== undefined && result.ok === undefined) {
       deps.out('event-id-index is already verified: nothing to do');
@@ -152,18 +162,11 @@ async function status(executionArn: string, deps: MigrateDeps): Promise<number> 
   return e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED' ? 1 : 0;
 }
 
-/** A text progress bar: `[######----] 6/10`. */
-export function progressBar(done: number, total: number, width = 20): string {
-  const filled = total === 0 ? 0 : Math.round((width * Math.min(done, total)) / total);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
-}
-
-/** Streams new history events (state entries, segment completions) until the execution ends. */
+/** Streams new history events (state entries, backfill counts, segment completions) until the execution ends. */
 async function follow(executionArn: string, deps: MigrateDeps): Promise<number> {
   const sfn = deps.sfn();
+  const printer = new ProgressPrinter(deps.out);
   const seen = new Set<number>();
-  let segmentsTotal = 0;
-  let segmentsDone = 0;
   for (;;) {
     let nextToken: string | undefined;
     do {
@@ -171,7 +174,8 @@ async function follow(executionArn: string, deps: MigrateDeps): Promise<number> 
       for (const event of page.events ?? []) {
         if (event.id === undefined || seen.has(event.id)) continue;
         seen.add(event.id);
-        ({ segmentsTotal, segmentsDone } = describeEvent(event, deps, segmentsTotal, segmentsDone));
+        const progress = toProgressEvent(event);
+        if (progress) printer.handle(progress);
       }
       nextToken = page.nextToken;
     } while (nextToken);
@@ -181,24 +185,31 @@ async function follow(executionArn: string, deps: MigrateDeps): Promise<number> 
   }
 }
 
-function describeEvent(
-  event: HistoryEvent,
-  deps: MigrateDeps,
-  segmentsTotal: number,
-  segmentsDone: number,
-): { segmentsTotal: number; segmentsDone: number } {
-  if (event.type === 'MapStateStarted') {
-    segmentsTotal = event.mapStateStartedEventDetails?.length ?? segmentsTotal;
-    deps.out(`Backfill started over ${segmentsTotal} segments`);
-  } else if (event.type === 'MapIterationSucceeded') {
-    segmentsDone++;
-    deps.out(`Backfill ${progressBar(segmentsDone, segmentsTotal)}`);
-  } else if (event.stateEnteredEventDetails?.name) {
-    deps.out(`-> ${event.stateEnteredEventDetails.name}`);
-  } else if (event.type === 'ExecutionFailed') {
-    deps.out(
-      `Execution failed: ${event.executionFailedEventDetails?.error ?? ''} ${event.executionFailedEventDetails?.cause ?? ''}`.trim(),
-    );
+/** What an execution history event means to the operator, if anything. */
+function toProgressEvent(event: HistoryEvent): ProgressEvent | undefined {
+  switch (event.type) {
+    case 'MapStateStarted':
+      return { kind: 'backfill-started', segments: event.mapStateStartedEventDetails?.length ?? 0 };
+    case 'MapIterationSucceeded':
+      return { kind: 'segment-done' };
+    case 'LambdaFunctionSucceeded': {
+      const output = JSON.parse(event.lambdaFunctionSucceededEventDetails?.output ?? '{}') as {
+        scanned?: unknown;
+        updated?: unknown;
+      };
+      return typeof output.scanned === 'number' && typeof output.updated === 'number'
+        ? { kind: 'backfill-progress', scanned: output.scanned, updated: output.updated }
+        : undefined;
+    }
+    case 'ExecutionFailed':
+      return {
+        kind: 'failed',
+        error: event.executionFailedEventDetails?.error ?? '',
+        cause: event.executionFailedEventDetails?.cause ?? '',
+      };
+    default:
+      return event.stateEnteredEventDetails?.name
+        ? { kind: 'state', name: event.stateEnteredEventDetails.name }
+        : undefined;
   }
-  return { segmentsTotal, segmentsDone };
 }

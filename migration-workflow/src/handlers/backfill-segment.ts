@@ -3,7 +3,7 @@ import { EVENT_SK_PREFIX, parseEventSortKey } from '../../../api/src/domain/even
 import { isConditionalCheckFailed } from '../../../api/src/store/dynamodb-errors';
 import { EventAttr } from '../../../api/src/store/table-schemas';
 import { TableNotFoundError } from '../errors';
-import { isResourceNotFound } from './sdk-errors';
+import { isResourceNotFound, withContext } from './sdk-errors';
 import { requireInteger, requireName } from './validate-input';
 import { realSleep, WritePacer, type Clock, type Sleep } from './write-pacer';
 
@@ -58,7 +58,8 @@ export async function backfillSegment(input: BackfillSegmentInput): Promise<Back
   const maxWritesPerSecond = requireInteger('maxWritesPerSecond', input.maxWritesPerSecond, 1, 100_000);
   const pageSize = requireInteger('pageSize', input.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
   const now = input.now ?? Date.now;
-  const pacer = new WritePacer(maxWritesPerSecond, now, input.sleep ?? realSleep);
+  // The limit is the whole migration's: the segments run side by side, each takes its share.
+  const pacer = new WritePacer(Math.max(1, maxWritesPerSecond / totalSegments), now, input.sleep ?? realSleep);
   const startedAt = now();
   const outOfTime = (): boolean => now() + pacer.delayMs() - startedAt >= timeBudgetMs;
 
@@ -123,7 +124,7 @@ async function scanLegacyPage(
     };
   } catch (error) {
     if (isResourceNotFound(error)) throw new TableNotFoundError(`Table ${tableName} does not exist`, { cause: error });
-    throw error;
+    throw withContext(error, `Backfill of segment ${segment} could not scan ${tableName}`);
   }
 }
 
@@ -148,6 +149,6 @@ async function setEventId(
     return 'updated';
   } catch (error) {
     if (isConditionalCheckFailed(error)) return 'skipped';
-    throw error;
+    throw withContext(error, `Backfill could not set event_id on ${key.tenant_id} / ${key.sk} in ${tableName}`);
   }
 }

@@ -7,3 +7,15 @@ export function sdkErrorName(error: unknown): string | undefined {
 export function isResourceNotFound(error: unknown): boolean {
   return sdkErrorName(error) === 'ResourceNotFoundException';
 }
+
+/**
+ * The same error with `context` in front of its message: the cause a failed execution shows says where
+ * it happened. The name is kept, because a Step Functions Retry or Catch matches on it.
+ */
+export function withContext(error: unknown, context: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = sdkErrorName(error) ?? 'Error';
+  const failure = new Error(`${context}: ${name}: ${message}`, { cause: error });
+  failure.name = name;
+  return failure;
+}

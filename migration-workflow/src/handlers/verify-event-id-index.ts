@@ -18,6 +18,17 @@ export interface VerifyEventIdIndexInput {
   sampleSize: number;
   /** Uniform in [0, 1); injectable for reproducible samples. */
   random?: () => number;
+  /**
+   * The counts cover event items created at least this long before verification started (default
+   * 5 s): the API keeps writing during a migration, and a new item reaches the index a moment after
+   * the table. A count mismatch is also re-checked after this long, in case an event was deleted
+   * between the two counts.
+   */
+  settleMs?: number;
+  /** Counts taken before a mismatch is reported (default 3). */
+  countAttempts?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SampleFailure {
@@ -29,11 +40,15 @@ export interface SampleFailure {
 export interface VerifyEventIdIndexReport {
   tableName: string;
   indexName: string;
-  /** Event items (`sk` starting with EVENT#) in the table. */
+  /** The counts below cover event items created before this time. */
+  countedBefore: string;
+  /** Event items (`sk` starting with EVENT#) created before `countedBefore`, in the table. */
   eventItems: number;
-  /** Event items in the index. */
+  /** The same, in the index. */
   indexedItems: number;
-  /** Event items without a string `event_id` (absent, or of a type the index silently leaves out). */
+  /** Counts taken: more than one when the first disagreed. */
+  countAttempts: number;
+  /** Event items (all of them) without a string `event_id` (absent, or of a type the index silently leaves out). */
   missingEventId: number;
   sampled: number;
   /** Sampled items that a Query on the index by their `event_id` did not return. */
@@ -47,6 +62,9 @@ interface ScannedEvent {
   event_id?: unknown;
 }
 
+const DEFAULT_SETTLE_MS = 5000;
+const DEFAULT_COUNT_ATTEMPTS = 3;
+
 const NAMES = { '#tenant': EventAttr.tenantId, '#sk': EventAttr.sk, '#eventId': EventAttr.eventId };
 
 /**
@@ -57,28 +75,44 @@ export async function verifyEventIdIndex(input: VerifyEventIdIndexInput): Promis
   const tableName = requireName('tableName', input.tableName);
   const indexName = input.indexName ?? EVENT_ID_INDEX;
   const sampleSize = requireInteger('sampleSize', input.sampleSize, 0, 10_000);
+  const settleMs = requireInteger('settleMs', input.settleMs ?? DEFAULT_SETTLE_MS, 0, 15 * 60_000);
+  const maxAttempts = requireInteger('countAttempts', input.countAttempts ?? DEFAULT_COUNT_ATTEMPTS, 1, 10);
+  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   await requireActiveIndex(input.client, tableName, indexName);
 
-  const { eventItems, missingEventId, sample } = await scanEventItems(
-    input.doc,
-    tableName,
-    new ReservoirSample<SampleFailure>(sampleSize, input.random ?? Math.random),
+  const countedBefore = new Date((input.now ?? Date.now)() - settleMs).toISOString();
+  const cutoffSk = `${EVENT_SK_PREFIX}${countedBefore}`;
+  const reservoir = new ReservoirSample<SampleFailure>(sampleSize, input.random ?? Math.random);
+  let table = await scanEventItems(input.doc, tableName, cutoffSk, reservoir);
+  let indexedItems = await readIndex(tableName, indexName, () =>
+    countIndexedEvents(input.doc, tableName, indexName, cutoffSk),
   );
-  const indexedItems = await readIndex(tableName, indexName, () => countIndexedEvents(input.doc, tableName, indexName));
+  let countAttempts = 1;
+  while (table.eventItems !== indexedItems && countAttempts < maxAttempts) {
+    await sleep(settleMs);
+    countAttempts++;
+    table = await scanEventItems(input.doc, tableName, cutoffSk);
+    indexedItems = await readIndex(tableName, indexName, () =>
+      countIndexedEvents(input.doc, tableName, indexName, cutoffSk),
+    );
+  }
   const sampleFailures: SampleFailure[] = [];
-  for (const candidate of sample) {
+  for (const candidate of reservoir.values()) {
     const found = await readIndex(tableName, indexName, () =>
       findThroughIndex(input.doc, tableName, indexName, candidate),
     );
     if (!found) sampleFailures.push(candidate);
   }
+  const { eventItems, missingEventId } = table;
   return {
     tableName,
     indexName,
+    countedBefore,
     eventItems,
     indexedItems,
+    countAttempts,
     missingEventId,
-    sampled: sample.length,
+    sampled: reservoir.values().length,
     sampleFailures,
     ok: missingEventId === 0 && eventItems === indexedItems && sampleFailures.length === 0,
   };
@@ -117,11 +151,13 @@ async function readTable<T>(tableName: string, read: () => Promise<T>): Promise<
   }
 }
 
+/** Counts event items created before `cutoffSk` and those (of any age) without `event_id`; offers each to `reservoir`. */
 async function scanEventItems(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  reservoir: ReservoirSample<SampleFailure>,
-): Promise<{ eventItems: number; missingEventId: number; sample: readonly SampleFailure[] }> {
+  cutoffSk: string,
+  reservoir?: ReservoirSample<SampleFailure>,
+): Promise<{ eventItems: number; missingEventId: number }> {
   let eventItems = 0;
   let missingEventId = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -139,16 +175,21 @@ async function scanEventItems(
       ),
     );
     for (const item of (page.Items ?? []) as ScannedEvent[]) {
-      eventItems++;
+      if (item.sk < cutoffSk) eventItems++;
       if (typeof item.event_id !== 'string') missingEventId++;
-      else reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, eventId: item.event_id });
+      else reservoir?.offer({ tenantId: item.tenant_id, sk: item.sk, eventId: item.event_id });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return { eventItems, missingEventId, sample: reservoir.values() };
+  return { eventItems, missingEventId };
 }
 
-async function countIndexedEvents(doc: DynamoDBDocumentClient, tableName: string, indexName: string): Promise<number> {
+async function countIndexedEvents(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  indexName: string,
+  cutoffSk: string,
+): Promise<number> {
   let count = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -158,9 +199,9 @@ async function countIndexedEvents(doc: DynamoDBDocumentClient, tableName: string
         IndexName: indexName,
         Select: 'COUNT',
         ExclusiveStartKey: startKey,
-        FilterExpression: 'begins_with(#sk, :prefix)',
+        FilterExpression: 'begins_with(#sk, :prefix) AND #sk < :cutoff',
         ExpressionAttributeNames: { '#sk': EventAttr.sk },
-        ExpressionAttributeValues: { ':prefix': EVENT_SK_PREFIX },
+        ExpressionAttributeValues: { ':prefix': EVENT_SK_PREFIX, ':cutoff': cutoffSk },
       }),
     );
     count += page.Count ?? 0;

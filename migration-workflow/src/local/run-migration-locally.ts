@@ -8,10 +8,14 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../../infra/migration-definition';
+import type { ProgressEvent } from '../cli/migration-progress';
 import { backfillSegment, verifyEventIdIndex } from '../handlers';
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 export interface LocalMigrationInput {
   tableName: string;
+  indexName?: string;
   totalSegments: number;
   maxWritesPerSecond: number;
   /** Polls of the index status before giving up. */
@@ -28,6 +32,12 @@ export interface LocalMigrationOptions {
   /** Time budget of one backfill invocation (default 2 s). */
   backfillBudgetMs?: number;
   sampleSize?: number;
+  /** Verification's settle time (default 1 s: the embedded engine updates its indexes with the write). */
+  verifySettleMs?: number;
+  /** Every Retry waits this long instead of its interval and backoff (default: as defined). */
+  retryIntervalMs?: number;
+  /** Receives state transitions, retries and backfill progress as the execution runs. */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** Step Functions matches Retry/Catch on `<Service>.<Exception>` for SDK integrations. */
@@ -66,6 +76,7 @@ export async function runMigrationLocally(
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
     'Describe table': describe,
     'Describe index': describe,
+    'Describe for rollback': describe,
     'Describe after delete': describe,
     'Read control record': sdk((i: object) => client.send(new GetItemCommand(i as never))),
     'Create index': updateTable,
@@ -79,7 +90,9 @@ export async function runMigrationLocally(
         maxWritesPerSecond: number;
         exclusiveStartKey?: { tenant_id: string; sk: string };
       };
-      return backfillSegment({ doc, ...p, timeBudgetMs: options.backfillBudgetMs ?? 2000 });
+      const result = await backfillSegment({ doc, ...p, timeBudgetMs: options.backfillBudgetMs ?? 2000 });
+      options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
+      return result;
     },
     'Verify index': async (payload) =>
       verifyEventIdIndex({
@@ -87,9 +100,14 @@ export async function runMigrationLocally(
         client,
         tableName: (payload as { tableName: string }).tableName,
         sampleSize: options.sampleSize ?? 25,
+        settleMs: options.verifySettleMs ?? 1000,
       }),
   };
-  const waits = Object.entries(options.definition.States).filter(([, state]) => state.Type === 'Wait');
+  const states = Object.entries(options.definition.States);
+  const waits = states.filter(([, state]) => state.Type === 'Wait').map(([name]) => name);
+  const retried = [...states, ...Object.entries(backfillProcessorStates(options.definition))]
+    .filter(([, state]) => Array.isArray(state.Retry))
+    .map(([name]) => name);
   const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
   const started = new Date().toISOString();
   const executionName = `local-${started.replace(/[^0-9]/g, '')}`;
@@ -104,9 +122,60 @@ export async function runMigrationLocally(
       },
       overrides: {
         taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: Object.fromEntries(waits.map(([name]) => [name, options.waitMs ?? 100])),
+        waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, options.waitMs ?? 100])),
+        ...(options.retryIntervalMs === undefined
+          ? {}
+          : {
+              retryIntervalOverrides: Object.fromEntries(retried.map((name) => [name, options.retryIntervalMs ?? 0])),
+            }),
       },
     },
   );
-  return execution.result;
+  const onProgress = options.onProgress;
+  if (!onProgress) return execution.result;
+  const lastError = new Map<string, string>();
+  const forwarding = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateFailed') lastError.set(event.state.name, event.Error);
+      const progress = toProgressEvent(event, input.totalSegments, lastError);
+      if (progress) onProgress(progress);
+    }
+  })();
+  try {
+    return await execution.result;
+  } finally {
+    await forwarding;
+  }
+}
+
+/** The states of the Map's item processor (the per-segment loop). */
+function backfillProcessorStates(definition: AslDefinition): Record<string, Record<string, unknown>> {
+  const processor = definition.States.Backfill?.ItemProcessor as { States?: Record<string, Record<string, unknown>> };
+  return processor?.States ?? {};
+}
+
+function toProgressEvent(
+  event: EventLog,
+  totalSegments: number,
+  lastError: Map<string, string>,
+): ProgressEvent | undefined {
+  switch (event.type) {
+    case 'StateEntered':
+      return event.state.type === 'Map'
+        ? { kind: 'backfill-started', segments: totalSegments }
+        : { kind: 'state', name: event.state.name };
+    case 'MapIterationSucceeded':
+      return { kind: 'segment-done' };
+    case 'StateRetried':
+      return {
+        kind: 'retry',
+        state: event.state.name,
+        attempt: event.retry.attempt,
+        error: lastError.get(event.state.name) ?? 'an error',
+      };
+    case 'ExecutionFailed':
+      return { kind: 'failed', error: event.Error, cause: String(event.Cause) };
+    default:
+      return undefined;
+  }
 }

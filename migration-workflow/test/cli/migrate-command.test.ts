@@ -11,7 +11,9 @@ import { createDynamoDbClients, type DynamoDbClients } from '../../../api/src/st
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
-import { progressBar, runMigrateCommand, type MigrateDeps } from '../../src/cli/migrate-command';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { runMigrateCommand, type MigrateDeps } from '../../src/cli/migrate-command';
+import { progressBar } from '../../src/cli/migration-progress';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:migration';
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:migration:run-1';
@@ -60,8 +62,20 @@ describe('npm run migrate against Step Functions (client double)', () => {
       events: [
         { id: 1, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Create index' } },
         { id: 2, type: 'MapStateStarted', timestamp: new Date(), mapStateStartedEventDetails: { length: 2 } },
-        { id: 3, type: 'MapIterationSucceeded', timestamp: new Date() },
-        { id: 4, type: 'MapIterationSucceeded', timestamp: new Date() },
+        {
+          id: 3,
+          type: 'TaskStateEntered',
+          timestamp: new Date(),
+          stateEnteredEventDetails: { name: 'Backfill segment' },
+        },
+        {
+          id: 4,
+          type: 'LambdaFunctionSucceeded',
+          timestamp: new Date(),
+          lambdaFunctionSucceededEventDetails: { output: '{"segment":0,"scanned":10,"updated":9,"done":true}' },
+        },
+        { id: 5, type: 'MapIterationSucceeded', timestamp: new Date() },
+        { id: 6, type: 'MapIterationSucceeded', timestamp: new Date() },
       ],
     });
     sfn.on(DescribeExecutionCommand).resolves({
@@ -73,14 +87,15 @@ describe('npm run migrate against Step Functions (client double)', () => {
     });
     const { deps, out } = harness();
     expect(await runMigrateCommand(['follow', EXECUTION], deps)).toBe(0);
-    expect(out).toEqual(
-      expect.arrayContaining([
-        '-> Create index',
-        'Backfill started over 2 segments',
-        `Backfill ${progressBar(2, 2)}`,
-        'Output: {"ok":true}',
-      ]),
-    );
+    expect(out).toEqual([
+      '-> Create index',
+      'Backfill started over 2 segments',
+      `Backfill ${progressBar(0, 2)} segments, 9 of 10 legacy items updated`,
+      `Backfill ${progressBar(1, 2)} segments, 9 of 10 legacy items updated`,
+      `Backfill ${progressBar(2, 2)} segments, 9 of 10 legacy items updated`,
+      expect.stringMatching(/^SUCCEEDED/),
+      'Output: {"ok":true}',
+    ]);
   });
 
   it('exits 1 and prints the cause when the execution failed', async () => {
@@ -120,6 +135,13 @@ describe('npm run migrate against Step Functions (client double)', () => {
     expect(await runMigrateCommand(['start'], deps)).toBe(2);
     expect(err.join('\n')).toContain('start needs --table <name>');
   });
+
+  it('exits 2 when asked to build another index than the one the API reads', async () => {
+    const { deps, err } = harness();
+    expect(await runMigrateCommand(['start', '--table', 'events', '--index', 'by-source'], deps)).toBe(2);
+    expect(err).toEqual(['--index by-source: this migration builds event-id-index, the index the API reads']);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
 });
 
 describe('npm run migrate -- start --local (the embedded engine)', () => {
@@ -147,16 +169,39 @@ describe('npm run migrate -- start --local (the embedded engine)', () => {
     expect(err).toContain("Unknown table 'no-such-table'");
   });
 
-  it('migrates a legacy table, then reports a rerun as a no-op with exit 0', async () => {
+  it('migrates a legacy table following its progress, then reports a rerun as a no-op with exit 0', async () => {
     const first = harness(db);
-    expect(
-      await runMigrateCommand(['start', '--local', '--table', 'cli-migration-events', '--segments', '2'], first.deps),
-    ).toBe(0);
+    const args = ['start', '--local', '--table', 'cli-migration-events', '--segments', '2', '--follow'];
+    expect(await runMigrateCommand(args, first.deps)).toBe(0);
+    expect(first.out).toEqual(
+      expect.arrayContaining([
+        '-> Create index',
+        'Backfill started over 2 segments',
+        `Backfill ${progressBar(2, 2)} segments, 40 of 40 legacy items updated`,
+        '-> Mark verified',
+      ]),
+    );
     expect(first.out.join('\n')).toMatch(/Succeeded: .*"ok":true/);
     expect(await readEventIdIndexState(db.client, db.doc, 'cli-migration-events')).toBe('verified');
 
     const again = harness(db);
     expect(await runMigrateCommand(['start', '--local', '--table', 'cli-migration-events'], again.deps)).toBe(0);
     expect(again.out).toContain('event-id-index is already verified: nothing to do');
+  }, 60_000);
+
+  it('exits 1 and prints the cause when the migration fails (and rolls back)', async () => {
+    await ensureTables(
+      db.client,
+      db.doc,
+      { events: 'cli-broken-events', apiKeys: 'cli-broken-keys' },
+      { legacy: true },
+    );
+    await seedLegacyEvents(db.doc, { tableName: 'cli-broken-events', count: 10, tenants: ['acme'] });
+    await db.doc.send(new PutCommand({ TableName: 'cli-broken-events', Item: { tenant_id: 'acme', sk: 'EVENT#x' } }));
+    const { deps, err, out } = harness(db);
+    expect(await runMigrateCommand(['start', '--local', '--table', 'cli-broken-events', '--follow'], deps)).toBe(1);
+    expect(out).toContain('-> Delete index');
+    expect(err.join('\n')).toMatch(/Migration failed: .*missingEventId/);
+    expect(await readEventIdIndexState(db.client, db.doc, 'cli-broken-events')).toBe('absent');
   }, 60_000);
 });

@@ -121,6 +121,31 @@ describe('backfillSegment', () => {
     expect(time.pauses).toEqual(Array.from({ length: 29 }, () => 100));
   });
 
+  it('takes its share of the write-rate limit: the segments of a migration run side by side', async () => {
+    const { tableName } = await createLegacyTable(engine.client, engine.doc, 30);
+    const time = fakeTime();
+
+    let written = 0;
+    for (const segment of [0, 1]) {
+      const result = await backfillSegment({
+        doc: engine.doc,
+        tableName,
+        segment,
+        totalSegments: 2,
+        timeBudgetMs: 60_000,
+        maxWritesPerSecond: 10,
+        now: time.now,
+        sleep: time.sleep,
+      });
+      written += result.updated;
+    }
+
+    expect(written).toBe(30);
+    // 10 writes/s over 2 segments: 5 each, one write every 200 ms within a segment.
+    expect(time.pauses.length).toBeGreaterThanOrEqual(28);
+    expect(new Set(time.pauses)).toEqual(new Set([200]));
+  });
+
   it('stops when the time budget is spent and returns where to resume', async () => {
     const { tableName } = await createLegacyTable(engine.client, engine.doc, 30);
     const time = fakeTime();

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { parseEventSortKey } from '../../../api/src/domain/event';
 import { IndexNotActiveError, IndexNotFoundError, TableNotFoundError } from '../../src/errors';
 import { createEventIdIndexRequest } from '../../src/handlers/create-index-request';
 import { rollbackIndex } from '../../src/handlers/rollback-index';
@@ -43,13 +46,16 @@ describe('verifyEventIdIndex', () => {
       tableName,
       sampleSize: 25,
       random: seededRandom(7),
+      settleMs: 0,
     });
 
     expect(report).toEqual({
       tableName,
       indexName: 'event-id-index',
+      countedBefore: expect.any(String),
       eventItems: events.length,
       indexedItems: events.length,
+      countAttempts: 1,
       missingEventId: 0,
       sampled: 25,
       sampleFailures: [],
@@ -61,14 +67,83 @@ describe('verifyEventIdIndex', () => {
     const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 60);
     await addEventIdIndex(engine.client, tableName);
 
-    const report = await verifyEventIdIndex({ doc: engine.doc, client: engine.client, tableName, sampleSize: 10 });
+    const naps: number[] = [];
+    const report = await verifyEventIdIndex({
+      doc: engine.doc,
+      client: engine.client,
+      tableName,
+      sampleSize: 10,
+      settleMs: 0,
+      sleep: (ms) => {
+        naps.push(ms);
+        return Promise.resolve();
+      },
+    });
 
+    expect(naps).toEqual([0, 0]);
     expect(report).toMatchObject({
       eventItems: events.length,
       indexedItems: 0,
+      countAttempts: 3,
       missingEventId: events.length,
       sampled: 0,
       ok: false,
+    });
+  });
+
+  it('counts only events older than the settle time, so events the API writes meanwhile do not count', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 40);
+    await addEventIdIndex(engine.client, tableName);
+    await runBackfill(engine.doc, tableName, { totalSegments: 2, timeBudgetMs: 200, maxWritesPerSecond: 1000 });
+    // An item written just now and not in the index.
+    const now = Date.now();
+    await engine.doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { tenant_id: 'tenant-a', sk: `EVENT#${new Date(now).toISOString()}#${randomUUID()}` },
+      }),
+    );
+    const youngest = Math.max(...events.map((e) => Date.parse(String(e.created_at))));
+
+    const report = await verifyEventIdIndex({
+      doc: engine.doc,
+      client: engine.client,
+      tableName,
+      sampleSize: 5,
+      settleMs: now - youngest - 1,
+      now: () => now,
+    });
+
+    expect(report).toMatchObject({ eventItems: events.length, indexedItems: events.length, countAttempts: 1 });
+    // Items without a string event_id are reported whatever their age.
+    expect(report.missingEventId).toBe(1);
+  });
+
+  it('counts again after the settle time when the counts disagree, and passes once they agree', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 30);
+    await addEventIdIndex(engine.client, tableName);
+    await runBackfill(engine.doc, tableName, { totalSegments: 2, timeBudgetMs: 200, maxWritesPerSecond: 1000 });
+    // Back to its legacy shape: not in the index at the first count; given its event_id before the second.
+    const late = events[0];
+    await engine.doc.send(new PutCommand({ TableName: tableName, Item: late }));
+
+    const report = await verifyEventIdIndex({
+      doc: engine.doc,
+      client: engine.client,
+      tableName,
+      sampleSize: 5,
+      settleMs: 0,
+      sleep: async () => {
+        const eventId = parseEventSortKey(late.sk)?.eventId;
+        await engine.doc.send(new PutCommand({ TableName: tableName, Item: { ...late, event_id: eventId } }));
+      },
+    });
+
+    expect(report).toMatchObject({
+      eventItems: events.length,
+      indexedItems: events.length,
+      countAttempts: 2,
+      ok: true,
     });
   });
 

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import aslValidator from 'asl-validator';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EventIdIndexMigration } from '../../infra/event-id-index-migration';
@@ -12,6 +13,8 @@ interface AslState {
   Catch?: { ErrorEquals: string[]; Next: string }[];
   Parameters?: Record<string, unknown>;
   Choices?: unknown[];
+  Default?: string;
+  Error?: string;
   ItemProcessor?: { States: Record<string, AslState> };
 }
 
@@ -40,8 +43,19 @@ describe('EventIdIndexMigration', () => {
   const template = Template.fromStack(stack);
   const { StartAt, States } = definitionOf(template);
 
+  it('synthesizes a definition that passes asl-validator (schema, paths and ARNs)', () => {
+    const result = aslValidator(aslFromTemplate(template), { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('fails at once, with a cause saying why, when asked to build another index', () => {
+    expect(StartAt).toBe('Supported index?');
+    expect(States['Unsupported index']).toMatchObject({ Type: 'Fail', Error: 'UnsupportedIndex' });
+  });
+
   it('starts with the preflight and ends in success, a no-op, or a failure', () => {
-    expect(StartAt).toBe('Describe table');
+    expect(States['Supported index?']?.Default).toBe('Describe table');
     expect(States['Already verified']?.Type).toBe('Succeed');
     expect(States['Index verified']?.Type).toBe('Succeed');
     expect(States['Migration failed']?.Type).toBe('Fail');
@@ -70,6 +84,13 @@ describe('EventIdIndexMigration', () => {
       expect.arrayContaining(['Backfill segment', 'Segment finished?', 'Carry on from the last key']),
     );
     expect(inner['Carry on from the last key']?.Next).toBe('Backfill segment');
+    expect(inner['Backfill segment']?.Retry?.flatMap((retry) => retry.ErrorEquals)).toEqual(
+      expect.arrayContaining([
+        'Lambda.ServiceException',
+        'ProvisionedThroughputExceededException',
+        'InternalServerError',
+      ]),
+    );
   });
 
   it('sends every failure after the index may exist to the rollback, which deletes only an index this run created', () => {
@@ -79,6 +100,11 @@ describe('EventIdIndexMigration', () => {
     expect(States['Delete index']?.Parameters).toMatchObject({
       GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'event-id-index' } }],
     });
+    // The create call may have been refused: the rollback looks before it deletes.
+    expect(States['Did this run create the index?']?.Choices).toEqual([
+      expect.objectContaining({ Variable: '$.createdByThisRun', BooleanEquals: true, Next: 'Describe for rollback' }),
+    ]);
+    expect(States['Is there an index to delete']?.Next).toBe('Anything to roll back?');
     expect(States['Is the index still there']?.Next).toBe('Index gone?');
   });
 

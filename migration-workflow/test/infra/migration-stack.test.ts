@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import aslValidator from 'asl-validator';
 import { addTriggersApiStacks } from '../../../cdk-stacks';
+import { aslFromTemplate } from '../../infra/migration-definition';
 
 describe('MigrationStack', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -43,6 +45,11 @@ describe('MigrationStack', () => {
         Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:updateTable', Resource: Match.anyValue() })]),
       },
     });
+  });
+
+  it('deploys a definition that passes asl-validator', () => {
+    const result = aslValidator(aslFromTemplate(template), { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
   });
 
   it('is watched by the monitoring stack: a failed execution raises an alarm with a runbook link', () => {
