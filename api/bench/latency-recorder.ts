@@ -20,6 +20,11 @@ export class LatencyRecorder {
     this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** Adds every latency `other` recorded (for windows made of several recorders). */
+  add(other: LatencyRecorder): void {
+    this.histogram.add(other.histogram);
+  }
+
   summary(): LatencySummary {
     const at = (p: number): number => this.histogram.getValueAtPercentile(p) / 1000;
     return {

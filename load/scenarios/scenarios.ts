@@ -1,0 +1,209 @@
+/**
+ * The four load scenarios as data: the k6 scripts and the local runner both read them, so both send the
+ * same traffic. Nothing here may import Node or k6 modules (k6 bundles this file; Node runs it).
+ */
+import type { ApiEndpoint } from '../../api/src/observability/metric-definitions';
+
+export const SCENARIO_NAMES = ['event_ingestion', 'inbox_polling', 'mixed_workload', 'stress_test'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/**
+ * What one iteration does:
+ * - `create`: POST /v1/events;
+ * - `poll-and-ack`: GET /v1/inbox?limit=N, then POST .../ack for every event it returned;
+ * - `poll`: GET /v1/inbox?limit=N;
+ * - `ack` / `delete`: ack or delete one event this generator created earlier (a create when there is none yet);
+ * - `get`: GET /v1/events/{id} of an event this generator created earlier (a create when there is none yet).
+ */
+export type IterationKind = 'create' | 'poll-and-ack' | 'poll' | 'ack' | 'delete' | 'get';
+
+export interface WeightedIteration {
+  kind: IterationKind;
+  /** Relative weight; the weights of a traffic part need not add up to anything. */
+  weight: number;
+}
+
+/** A stage of a ramping arrival rate: reach `target` iterations/s linearly over this fraction of the run. */
+export interface RampStage {
+  target: number;
+  /** Share of the run's duration, 0-1; the shares of a ramp add up to 1. */
+  durationShare: number;
+}
+
+/** One arrival process of a scenario (one k6 scenario): iterations start at this rate whatever the server does. */
+export interface TrafficPart {
+  /** k6 scenario name, e.g. `producers`. */
+  name: string;
+  executor: 'constant-arrival-rate' | 'ramping-arrival-rate';
+  /** Iterations per second: the constant rate, or the start rate of a ramp. */
+  rate: number;
+  /** Only for `ramping-arrival-rate`. */
+  stages?: RampStage[];
+  /** Iterations in flight at most (k6 `maxVUs`); an iteration due while all are busy is dropped and counted. */
+  maxInFlight: number;
+  mix: WeightedIteration[];
+  /** Seconds an iteration keeps its slot after its requests (a user reading the response). */
+  thinkTimeSeconds: number;
+  /** `limit` of inbox polls. */
+  inboxLimit?: number;
+}
+
+export interface ScenarioSpec {
+  name: ScenarioName;
+  description: string;
+  /** Default duration of a run in seconds. */
+  durationSeconds: number;
+  /** The part `--rate` sets; the other parts scale by the same factor. */
+  primary: string;
+  traffic: TrafficPart[];
+  /** The endpoints this scenario exercises: each must get samples, or the run fails. */
+  endpoints: ApiEndpoint[];
+}
+
+export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
+  event_ingestion: {
+    name: 'event_ingestion',
+    description: 'Producers post events at a constant 1,000/s: the ingestion objective.',
+    durationSeconds: 60,
+    primary: 'ingest',
+    traffic: [
+      {
+        name: 'ingest',
+        executor: 'constant-arrival-rate',
+        rate: 1000,
+        maxInFlight: 500,
+        mix: [{ kind: 'create', weight: 1 }],
+        thinkTimeSeconds: 0,
+      },
+    ],
+    endpoints: ['POST /v1/events'],
+  },
+  inbox_polling: {
+    name: 'inbox_polling',
+    description: 'Producers post 200 events/s while consumers poll the inbox 10 times a second and ack what they get.',
+    durationSeconds: 60,
+    primary: 'producers',
+    traffic: [
+      {
+        name: 'producers',
+        executor: 'constant-arrival-rate',
+        rate: 200,
+        maxInFlight: 200,
+        mix: [{ kind: 'create', weight: 1 }],
+        thinkTimeSeconds: 0,
+      },
+      {
+        name: 'consumers',
+        executor: 'constant-arrival-rate',
+        rate: 10,
+        maxInFlight: 50,
+        mix: [{ kind: 'poll-and-ack', weight: 1 }],
+        thinkTimeSeconds: 0,
+        inboxLimit: 25,
+      },
+    ],
+    endpoints: ['POST /v1/events', 'GET /v1/inbox', 'POST /v1/events/{event_id}/ack'],
+  },
+  mixed_workload: {
+    name: 'mixed_workload',
+    description: 'Clients at 500 iterations/s: 70 % create, 20 % inbox, 5 % ack, 5 % delete, 0.5 s think time.',
+    durationSeconds: 60,
+    primary: 'clients',
+    traffic: [
+      {
+        name: 'clients',
+        executor: 'constant-arrival-rate',
+        rate: 500,
+        maxInFlight: 1000,
+        mix: [
+          { kind: 'create', weight: 70 },
+          { kind: 'poll', weight: 20 },
+          { kind: 'ack', weight: 5 },
+          { kind: 'delete', weight: 5 },
+        ],
+        thinkTimeSeconds: 0.5,
+        inboxLimit: 20,
+      },
+    ],
+    endpoints: ['POST /v1/events', 'GET /v1/inbox', 'POST /v1/events/{event_id}/ack', 'DELETE /v1/events/{event_id}'],
+  },
+  stress_test: {
+    name: 'stress_test',
+    description: 'Creates ramp from 200/s to 3,000/s, past capacity, to find the knee where p95 or errors break.',
+    durationSeconds: 90,
+    primary: 'ramp',
+    traffic: [
+      {
+        name: 'ramp',
+        executor: 'ramping-arrival-rate',
+        rate: 200,
+        stages: [{ target: 3000, durationShare: 1 }],
+        maxInFlight: 1000,
+        mix: [{ kind: 'create', weight: 1 }],
+        thinkTimeSeconds: 0,
+      },
+    ],
+    endpoints: ['POST /v1/events'],
+  },
+};
+
+/** The scenario with its rates scaled so the primary part runs at `rate` (stage targets scale too). */
+export function withRate(spec: ScenarioSpec, rate: number): ScenarioSpec {
+  const primary = spec.traffic.find((part) => part.name === spec.primary);
+  if (!primary) throw new Error(`Scenario ${spec.name} has no traffic part ${spec.primary}`);
+  const peak = Math.max(primary.rate, ...(primary.stages ?? []).map((stage) => stage.target));
+  const factor = rate / peak;
+  return {
+    ...spec,
+    traffic: spec.traffic.map((part) => ({
+      ...part,
+      rate: part.rate * factor,
+      ...(part.stages && { stages: part.stages.map((stage) => ({ ...stage, target: stage.target * factor })) }),
+      maxInFlight: Math.max(1, Math.ceil(part.maxInFlight * Math.max(1, factor))),
+    })),
+  };
+}
+
+/** Iterations per second of a part `elapsedSeconds` into a run of `durationSeconds`. */
+export function rateAt(part: TrafficPart, elapsedSeconds: number, durationSeconds: number): number {
+  if (!part.stages) return part.rate;
+  let from = part.rate;
+  let stageStart = 0;
+  for (const stage of part.stages) {
+    const length = stage.durationShare * durationSeconds;
+    if (elapsedSeconds < stageStart + length)
+      return from + ((stage.target - from) * (elapsedSeconds - stageStart)) / length;
+    from = stage.target;
+    stageStart += length;
+  }
+  return from;
+}
+
+/** Picks an iteration kind by weight for a uniform `random` in [0, 1). */
+export function pickIteration(mix: WeightedIteration[], random: number): IterationKind {
+  const total = mix.reduce((sum, entry) => sum + entry.weight, 0);
+  let threshold = random * total;
+  for (const entry of mix) {
+    threshold -= entry.weight;
+    if (threshold < 0) return entry.kind;
+  }
+  return mix[mix.length - 1]?.kind ?? 'create';
+}
+
+/** The body of the `sequence`-th event a generator posts. */
+export function eventBody(sequence: number): string {
+  return JSON.stringify({
+    source: 'load-test',
+    event_type: sequence % 10 === 0 ? 'order.refunded' : 'order.created',
+    payload: { order_id: `ord_${sequence}`, amount: 1000 + (sequence % 9000), currency: 'EUR' },
+    metadata: { scenario: 'load' },
+  });
+}
+
+/** Parses `60`, `60s`, `2m` or `1h` into seconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
+  if (!match) throw new Error(`Not a duration: '${text}' (use e.g. 60s, 2m)`);
+  const unit = { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}

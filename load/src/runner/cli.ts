@@ -1,0 +1,120 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServerProcess, type ServerProcess } from '../../../api/src/local/server-process';
+import { parseDuration, SCENARIO_NAMES, SCENARIOS, withRate, type ScenarioName } from '../../scenarios/scenarios';
+import type { LoadSummary } from '../../scenarios/summary-format';
+import { runScenario } from './run-scenario';
+import { readServerFigures, serverFiguresBetween, warmUp } from './server-figures';
+
+export const USAGE = `Usage: npm run load -- --scenario <${SCENARIO_NAMES.join('|')}> [options]
+
+Options:
+  --target <url>      the API to load (default: start the API with its embedded engine, as npm start does)
+  --api-key <key>     API key for --target (default: API_KEY)
+  --rate <n>          iterations/s of the scenario's main traffic (peak, for the stress ramp); others scale
+  --duration <60s>    run length (default: the scenario's)
+  --out <file>        summary JSON (default: load/results/<scenario>-<time>.json)
+  --report            also write the HTML and PNG report next to the summary
+`;
+
+export interface LoadCliDeps {
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** `npm run load`: resolves the exit code (0 run completed, 2 usage error); the verdict is `load:compare`'s job. */
+export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string' },
+      target: { type: 'string' },
+      'api-key': { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      out: { type: 'string' },
+      report: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    deps.out(USAGE);
+    return 0;
+  }
+  const name = values.scenario as ScenarioName | undefined;
+  if (!name || !SCENARIO_NAMES.includes(name)) {
+    deps.err(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  let spec = SCENARIOS[name];
+  let durationSeconds = spec.durationSeconds;
+  try {
+    if (values.duration) durationSeconds = parseDuration(values.duration);
+    if (values.rate) {
+      const rate = Number(values.rate);
+      if (!(rate > 0)) throw new Error(`--rate must be a positive number; received '${values.rate}'`);
+      spec = withRate(spec, rate);
+    }
+  } catch (error) {
+    deps.err((error as Error).message);
+    return 2;
+  }
+  const apiKey = values['api-key'] ?? deps.env.API_KEY;
+  if (values.target && !apiKey) {
+    deps.err('--target needs an API key: --api-key <key> or API_KEY');
+    return 2;
+  }
+
+  let server: ServerProcess | undefined;
+  try {
+    if (!values.target) {
+      deps.err('Starting the API with its embedded engine (as npm start does)...');
+      server = await startServerProcess({}, { outputFile: join(tmpdir(), `triggers-api-load-${process.pid}.log`) });
+    }
+    const target = values.target ?? server?.url ?? '';
+    const key = apiKey ?? server?.apiKey ?? '';
+    if (server) await warmUp(target, key);
+    const before = server ? await readServerFigures(target) : undefined;
+    deps.err(`Running ${name} against ${target} for ${durationSeconds}s...`);
+    const summary: LoadSummary = await runScenario({ spec, target, apiKey: key, durationSeconds, progress: deps.err });
+    if (before) summary.server = serverFiguresBetween(before, await readServerFigures(target));
+
+    const file = values.out ?? join('load', 'results', `${name}-${summary.startedAt.replace(/[:.]/g, '-')}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    deps.out(headline(summary));
+    deps.out(`Summary: ${file}`);
+    if (values.report) {
+      const { writeReports } = await import('./reports');
+      for (const written of await writeReports(file, summary)) deps.out(`Report: ${written}`);
+    }
+    return 0;
+  } finally {
+    if (server) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }
+}
+
+function headline(summary: LoadSummary): string {
+  const lines = [
+    `${summary.scenario}: ${summary.requests.total} requests, ${summary.requests.ratePerSecond.toFixed(1)}/s, ` +
+      `success ${(100 * summary.requests.successRate).toFixed(3)} %, ` +
+      `${summary.eventsAccepted.ratePerSecond.toFixed(1)} events accepted/s, ${summary.iterations.dropped} dropped`,
+  ];
+  for (const [endpoint, e] of Object.entries(summary.endpoints)) {
+    const l = e.latency;
+    lines.push(
+      `  ${endpoint.padEnd(32)} ${String(e.requests).padStart(7)} req  ` +
+        (l ? `p50 ${l.p50Ms.toFixed(1)}  p95 ${l.p95Ms.toFixed(1)}  p99 ${l.p99Ms.toFixed(1)} ms` : 'no responses'),
+    );
+  }
+  if (summary.knee) {
+    lines.push(`  knee at ${summary.knee.atSeconds}s, ${summary.knee.targetRate}/s asked: ${summary.knee.reason}`);
+  } else if (summary.knee === null) lines.push('  no knee: p95, errors and dropped iterations held all the way');
+  return lines.join('\n');
+}

@@ -1,0 +1,155 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { SLO_SPEC } from '../../../monitoring/slo-spec';
+import { pickIteration, rateAt, type ScenarioSpec } from '../../scenarios/scenarios';
+import { SUMMARY_SCHEMA_VERSION, type LoadSummary } from '../../scenarios/summary-format';
+import { RunRecorder } from './run-recorder';
+import { dueTimesMs } from './schedule';
+import { Traffic } from './traffic';
+
+export interface RunScenarioOptions {
+  /** The scenario, rates already scaled (`withRate`). */
+  spec: ScenarioSpec;
+  target: string;
+  apiKey: string;
+  durationSeconds: number;
+  /** A line per second while it runs. */
+  progress?: (line: string) => void;
+  /** Connections to the target (default 256). */
+  connections?: number;
+  /** Seed of the iteration mix (default 1): the same seed sends the same sequence of kinds. */
+  seed?: number;
+}
+
+/** mulberry32: a small seeded PRNG, so a mix is reproducible run to run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a scenario against `target` in the open model: every iteration is due at a time fixed before the
+ * run (`dueTimesMs`), starts then whatever the server does, and its first request's latency counts from
+ * that time, so a slow server shows up as latency instead of as fewer requests (no coordinated
+ * omission). A traffic part never has more than `maxInFlight` iterations running: one due while all are
+ * busy is dropped and counted, as k6's arrival-rate executors do.
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<LoadSummary> {
+  const { spec, durationSeconds } = options;
+  const pool = new Pool(options.target, {
+    connections: options.connections ?? 256,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
+  const random = seededRandom(options.seed ?? 1);
+  const schedule = spec.traffic
+    .flatMap((part, index) => dueTimesMs(part, durationSeconds).map((due) => ({ due, index })))
+    .sort((a, b) => a.due - b.due);
+  const targetRateAt = (second: number) =>
+    spec.traffic.reduce((sum, part) => sum + rateAt(part, second + 0.5, durationSeconds), 0);
+
+  const startedAt = new Date();
+  const start = performance.now();
+  const recorder = new RunRecorder(start, durationSeconds, targetRateAt);
+  const traffic = new Traffic({
+    pool,
+    apiKey: options.apiKey,
+    record: (outcome) => recorder.record(outcome),
+    now: () => performance.now(),
+  });
+  const inFlight = spec.traffic.map(() => 0);
+  const pending = new Set<Promise<void>>();
+
+  let next = 0;
+  let reported = 0;
+  while (next < schedule.length) {
+    const elapsed = performance.now() - start;
+    for (let item = schedule[next]; item && item.due <= elapsed; item = schedule[++next]) {
+      const part = spec.traffic[item.index];
+      if (!part) continue;
+      const dueAt = start + item.due;
+      if ((inFlight[item.index] ?? 0) >= part.maxInFlight) {
+        recorder.iterationDropped(dueAt);
+        continue;
+      }
+      recorder.iterationStarted(dueAt);
+      inFlight[item.index] = (inFlight[item.index] ?? 0) + 1;
+      const index = item.index;
+      const iteration = traffic
+        .iterate(pickIteration(part.mix, random()), dueAt, part.inboxLimit)
+        .then(() => (part.thinkTimeSeconds > 0 ? sleep(part.thinkTimeSeconds * 1000) : undefined))
+        .finally(() => {
+          inFlight[index] = (inFlight[index] ?? 1) - 1;
+          pending.delete(iteration);
+        });
+      pending.add(iteration);
+    }
+    if (options.progress && elapsed >= (reported + 1) * 1000) {
+      reported = Math.floor(elapsed / 1000);
+      options.progress(progressLine(recorder, reported, durationSeconds, targetRateAt(reported - 1), pending.size));
+    }
+    await sleep(1);
+  }
+  await Promise.all(pending);
+  await pool.close();
+
+  const totals = recorder.totals;
+  const stress = spec.traffic.some((part) => part.executor === 'ramping-arrival-rate');
+  const ingestTarget = SLO_SPEC.latency.find((objective) => objective.endpoint === 'POST /v1/events');
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    scenario: spec.name,
+    generator: 'local-runner',
+    target: options.target,
+    startedAt: startedAt.toISOString(),
+    durationSeconds,
+    requestedRate: spec.traffic.reduce(
+      (sum, part) => sum + Math.max(part.rate, ...(part.stages ?? []).map((stage) => stage.target)),
+      0,
+    ),
+    iterations: { started: totals.started, dropped: totals.dropped },
+    requests: {
+      total: totals.requests,
+      failed: totals.failed,
+      successRate: totals.requests === 0 ? 0 : (totals.requests - totals.failed) / totals.requests,
+      ratePerSecond: totals.requests / durationSeconds,
+      byStatus: recorder.byStatus(),
+    },
+    eventsAccepted: { count: totals.accepted, ratePerSecond: totals.accepted / durationSeconds },
+    endpoints: recorder.endpointSummaries(),
+    expectedEndpoints: [...spec.endpoints],
+    timeline: recorder.timeline(),
+    ...(stress && {
+      knee: recorder.knee(ingestTarget?.targetInMillis ?? 100, SLO_SPEC.errorRate.maximumPercent / 100),
+    }),
+  };
+}
+
+function progressLine(
+  recorder: RunRecorder,
+  second: number,
+  durationSeconds: number,
+  targetRate: number,
+  inFlight: number,
+): string {
+  const { started, dropped, requests, failed } = recorder.totals;
+  const p95 = recorder.recentP95Ms(second - 1);
+  const success = requests === 0 ? 100 : (100 * (requests - failed)) / requests;
+  return [
+    `[${String(second).padStart(4)}s/${durationSeconds}s]`,
+    `target ${targetRate.toFixed(0)}/s`,
+    `started ${started}`,
+    `dropped ${dropped}`,
+    `in flight ${inFlight}`,
+    `p95(last s) ${p95 === undefined ? '-' : `${p95.toFixed(1)} ms`}`,
+    `success ${success.toFixed(2)} %`,
+  ].join('  ');
+}

@@ -1,0 +1,107 @@
+import type { Pool } from 'undici';
+import type { ApiEndpoint } from '../../../api/src/observability/metric-definitions';
+import { eventBody, type IterationKind } from '../../scenarios/scenarios';
+
+/** One request's outcome, as the recorder needs it. */
+export interface RequestOutcome {
+  endpoint: ApiEndpoint;
+  /** HTTP status; 0 when no response came (connection error, timeout). */
+  status: number;
+  /** When the request was due (the scheduled time for an iteration's first request), `performance.now()` ms. */
+  dueAt: number;
+  doneAt: number;
+  /** An event accepted (201 on POST /v1/events). */
+  accepted: boolean;
+}
+
+export interface TrafficContext {
+  pool: Pool;
+  apiKey: string;
+  /** Receives every request's outcome as it completes. */
+  record: (outcome: RequestOutcome) => void;
+  now: () => number;
+}
+
+/**
+ * The iteration kinds of `scenarios.ts` over HTTP, as the k6 scripts do them. Events this generator
+ * created are remembered (bounded) so ack, delete and get have something of their own to act on.
+ */
+export class Traffic {
+  private sequence = 0;
+  private readonly created: string[] = [];
+  private static readonly MEMORY = 10_000;
+
+  constructor(private readonly context: TrafficContext) {}
+
+  /** Runs one iteration; its first request is measured from `dueAt`, later ones from when they were sent. */
+  async iterate(kind: IterationKind, dueAt: number, inboxLimit = 20): Promise<void> {
+    switch (kind) {
+      case 'create':
+        return this.create(dueAt);
+      case 'poll':
+        await this.poll(dueAt, inboxLimit);
+        return;
+      case 'poll-and-ack': {
+        const ids = await this.poll(dueAt, inboxLimit);
+        for (const id of ids) await this.ack(id, this.context.now());
+        return;
+      }
+      case 'ack':
+      case 'delete':
+      case 'get': {
+        const id = kind === 'get' ? this.created.at(-1) : this.created.pop();
+        if (id === undefined) return this.create(dueAt);
+        if (kind === 'ack') return this.ack(id, dueAt);
+        if (kind === 'delete') return this.send('DELETE /v1/events/{event_id}', 'DELETE', `/v1/events/${id}`, dueAt);
+        return this.send('GET /v1/events/{event_id}', 'GET', `/v1/events/${id}`, dueAt);
+      }
+    }
+  }
+
+  private async create(dueAt: number): Promise<void> {
+    const { status, body } = await this.request('POST', '/v1/events', eventBody(this.sequence++));
+    this.finish('POST /v1/events', status, dueAt, status === 201);
+    const id = status === 201 ? (JSON.parse(body) as { event_id?: string }).event_id : undefined;
+    if (id) {
+      this.created.push(id);
+      if (this.created.length > Traffic.MEMORY) this.created.shift();
+    }
+  }
+
+  private async poll(dueAt: number, limit: number): Promise<string[]> {
+    const { status, body } = await this.request('GET', `/v1/inbox?limit=${limit}`);
+    this.finish('GET /v1/inbox', status, dueAt, false);
+    if (status !== 200) return [];
+    return (JSON.parse(body) as { events: { event_id: string }[] }).events.map((event) => event.event_id);
+  }
+
+  private ack(id: string, dueAt: number): Promise<void> {
+    return this.send('POST /v1/events/{event_id}/ack', 'POST', `/v1/events/${id}/ack`, dueAt);
+  }
+
+  private async send(endpoint: ApiEndpoint, method: string, path: string, dueAt: number): Promise<void> {
+    const { status } = await this.request(method, path);
+    this.finish(endpoint, status, dueAt, false);
+  }
+
+  private finish(endpoint: ApiEndpoint, status: number, dueAt: number, accepted: boolean): void {
+    this.context.record({ endpoint, status, dueAt, doneAt: this.context.now(), accepted });
+  }
+
+  private async request(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+    try {
+      const res = await this.context.pool.request({
+        method: method,
+        path,
+        headers: {
+          'x-api-key': this.context.apiKey,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body }),
+      });
+      return { status: res.statusCode, body: await res.body.text() };
+    } catch {
+      return { status: 0, body: '' };
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidSummaryError, parseSummary, readSummary } from '../src/summary-schema';
+
+function validSummary(): Record<string, any> {
+  return {
+    schemaVersion: 1,
+    scenario: 'event_ingestion',
+    generator: 'local-runner',
+    target: 'http://127.0.0.1:3000',
+    startedAt: '2025-06-01T12:00:00.000Z',
+    durationSeconds: 60,
+    requestedRate: 1000,
+    iterations: { started: 60000, dropped: 0 },
+    requests: { total: 60000, failed: 0, successRate: 1, ratePerSecond: 1000, byStatus: { '201': 60000 } },
+    eventsAccepted: { count: 60000, ratePerSecond: 1000 },
+    endpoints: {
+      'POST /v1/events': {
+        requests: 60000,
+        failed: 0,
+        successRate: 1,
+        latency: { p50Ms: 4, p95Ms: 12, p99Ms: 20, maxMs: 41 },
+        byStatus: { '201': 60000 },
+      },
+    },
+    expectedEndpoints: ['POST /v1/events'],
+    timeline: [
+      {
+        t: 0,
+        targetRate: 1000,
+        iterations: 1000,
+        dropped: 0,
+        requests: 1000,
+        failed: 0,
+        latency: { p50Ms: 4, p95Ms: 12, p99Ms: 20, maxMs: 41 },
+        eventsAccepted: 1000,
+      },
+    ],
+    knee: null,
+  };
+}
+
+function problemsOf(value: unknown): string[] {
+  try {
+    parseSummary(value, 'run.json');
+  } catch (error) {
+    if (error instanceof InvalidSummaryError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected the summary to be rejected');
+}
+
+describe('parseSummary', () => {
+  it('accepts a summary in the common format, with optional parts present or left out', () => {
+    const full = validSummary();
+    const minimal = validSummary();
+    delete minimal.timeline;
+    delete minimal.knee;
+
+    expect(parseSummary(full, 'full.json')).toEqual(full);
+    expect(parseSummary(minimal, 'minimal.json')).toEqual(minimal);
+  });
+
+  it.each([
+    [
+      'a missing field',
+      (summary: Record<string, any>) => delete summary.requests.ratePerSecond,
+      'requests.ratePerSecond: is missing',
+    ],
+    [
+      'a latency that is not a number',
+      (summary: Record<string, any>) => (summary.endpoints['POST /v1/events'].latency.p95Ms = '12'),
+      'endpoints["POST /v1/events"].latency.p95Ms: must be number',
+    ],
+    [
+      'an unknown scenario',
+      (summary: Record<string, any>) => (summary.scenario = 'soak'),
+      'scenario: must be one of event_ingestion, inbox_polling, mixed_workload, stress_test',
+    ],
+    [
+      'a success rate given in percent',
+      (summary: Record<string, any>) => (summary.requests.successRate = 99.9),
+      'requests.successRate: must be <= 1',
+    ],
+    [
+      'a field the format does not have',
+      (summary: Record<string, any>) => (summary.iterations.skipped = 3),
+      'iterations.skipped: is not a summary field',
+    ],
+    [
+      'a start time that is not a date-time',
+      (summary: Record<string, any>) => (summary.startedAt = 'yesterday'),
+      'startedAt: must match format "date-time"',
+    ],
+    [
+      'another schema version',
+      (summary: Record<string, any>) => (summary.schemaVersion = 2),
+      'schemaVersion: must be 1',
+    ],
+    [
+      'a fractional dropped count in the timeline',
+      (summary: Record<string, any>) => (summary.timeline[0].dropped = 0.5),
+      'timeline[0].dropped: must be integer',
+    ],
+  ])('rejects %s and names the field', (_case, breakIt, expected) => {
+    const summary = validSummary();
+    breakIt(summary);
+
+    expect(problemsOf(summary)).toEqual([expected]);
+  });
+
+  it('lists every violation, not only the first', () => {
+    const summary = validSummary();
+    delete summary.generator;
+    summary.iterations.dropped = -1;
+
+    expect(problemsOf(summary)).toEqual(['generator: is missing', 'iterations.dropped: must be >= 0']);
+  });
+});
+
+describe('readSummary', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'summary-schema-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('returns the summary of a valid file', () => {
+    const path = join(dir, 'run.json');
+    writeFileSync(path, JSON.stringify(validSummary()));
+
+    expect(readSummary(path).scenario).toBe('event_ingestion');
+  });
+
+  it('names the file and the field when the file breaks the schema', () => {
+    const path = join(dir, 'run.json');
+    const summary = validSummary();
+    delete summary.eventsAccepted;
+    writeFileSync(path, JSON.stringify(summary));
+
+    expect(() => readSummary(path)).toThrow(`${path} is not a valid load summary:\n  - eventsAccepted: is missing`);
+  });
+
+  it('names the file when it is not JSON', () => {
+    const path = join(dir, 'run.json');
+    writeFileSync(path, '{"schemaVersion": 1,');
+
+    expect(() => readSummary(path)).toThrow(`${path} is not a valid load summary:\n  - is not JSON: `);
+  });
+
+  it('names the file when it does not exist', () => {
+    const path = join(dir, 'missing.json');
+
+    expect(() => readSummary(path)).toThrow(InvalidSummaryError);
+    expect(() => readSummary(path)).toThrow(/missing\.json is not a valid load summary:\n {2}- cannot be read: ENOENT/);
+  });
+});
