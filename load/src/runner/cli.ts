@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startServerProcess, type ServerProcess } from '../../../api/src/local/server-process';
 import { parseDuration, SCENARIO_NAMES, SCENARIOS, withRate, type ScenarioName } from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
+import { runK6 } from './k6-generator';
 import { runScenario } from './run-scenario';
 import { readServerFigures, serverFiguresBetween, warmUp } from './server-figures';
 
@@ -15,6 +16,8 @@ Options:
   --api-key <key>     API key for --target (default: API_KEY)
   --rate <n>          iterations/s of the scenario's main traffic (peak, for the stress ramp); others scale
   --duration <60s>    run length (default: the scenario's)
+  --generator <local|k6>
+                      who sends the traffic: this runner (default) or the scenario's k6 script (k6 on PATH)
   --out <file>        summary JSON (default: load/results/<scenario>-<time>.json)
   --report            also write the HTML and PNG report next to the summary
 `;
@@ -36,6 +39,7 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
       rate: { type: 'string' },
       duration: { type: 'string' },
       out: { type: 'string' },
+      generator: { type: 'string', default: 'local' },
       report: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -62,6 +66,10 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
     deps.err((error as Error).message);
     return 2;
   }
+  if (values.generator !== 'local' && values.generator !== 'k6') {
+    deps.err(`--generator must be local or k6; received '${values.generator}'`);
+    return 2;
+  }
   const apiKey = values['api-key'] ?? deps.env.API_KEY;
   if (values.target && !apiKey) {
     deps.err('--target needs an API key: --api-key <key> or API_KEY');
@@ -78,12 +86,23 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
     const key = apiKey ?? server?.apiKey ?? '';
     if (server) await warmUp(target, key);
     const before = server ? await readServerFigures(target) : undefined;
-    deps.err(`Running ${name} against ${target} for ${durationSeconds}s...`);
-    const summary: LoadSummary = await runScenario({ spec, target, apiKey: key, durationSeconds, progress: deps.err });
+    const file =
+      values.out ?? join('load', 'results', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    deps.err(`Running ${name} with the ${values.generator} generator against ${target} for ${durationSeconds}s...`);
+    const summary: LoadSummary =
+      values.generator === 'k6'
+        ? await runK6({
+            scenario: name,
+            target,
+            apiKey: key,
+            durationSeconds,
+            summaryFile: file,
+            ...(values.rate && { rate: Number(values.rate) }),
+          })
+        : await runScenario({ spec, target, apiKey: key, durationSeconds, progress: deps.err });
     if (before) summary.server = serverFiguresBetween(before, await readServerFigures(target));
 
-    const file = values.out ?? join('load', 'results', `${name}-${summary.startedAt.replace(/[:.]/g, '-')}.json`);
-    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     deps.out(headline(summary));
     deps.out(`Summary: ${file}`);

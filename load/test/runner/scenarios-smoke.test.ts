@@ -77,6 +77,9 @@ describe('the scenarios through the local runner (smoke)', () => {
     expect(await runLoadCli(['--scenario', 'nope'], deps)).toBe(2);
     expect(await runLoadCli(['--scenario', 'event_ingestion', '--target', 'http://127.0.0.1:1'], deps)).toBe(2);
     expect(await runLoadCli(['--scenario', 'event_ingestion', '--duration', 'soon'], deps)).toBe(2);
-    expect(errors.join('\n')).toMatch(/--scenario must be one of[\s\S]*needs an API key[\s\S]*Not a duration/);
+    expect(await runLoadCli(['--scenario', 'event_ingestion', '--generator', 'jmeter'], deps)).toBe(2);
+    expect(errors.join('\n')).toMatch(
+      /--scenario must be one of[\s\S]*needs an API key[\s\S]*Not a duration[\s\S]*--generator must be local or k6/,
+    );
   });
 });
