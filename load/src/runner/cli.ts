@@ -3,11 +3,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServerProcess, type ServerProcess } from '../../../api/src/local/server-process';
-import { parseDuration, SCENARIO_NAMES, SCENARIOS, withRate, type ScenarioName } from '../../scenarios/scenarios';
+import {
+  parseDuration,
+  SCENARIO_NAMES,
+  SCENARIOS,
+  withRate,
+  type ScenarioName,
+  type ScenarioSpec,
+} from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
 import { runK6 } from './k6-generator';
-import { runScenario } from './run-scenario';
-import { readServerFigures, serverFiguresBetween, warmUp } from './server-figures';
+import { createPool, runScenario } from './run-scenario';
+import { readServerFigures, serverFiguresBetween } from './server-figures';
 
 export const USAGE = `Usage: npm run load -- --scenario <${SCENARIO_NAMES.join('|')}> [options]
 
@@ -16,6 +23,7 @@ Options:
   --api-key <key>     API key for --target (default: API_KEY)
   --rate <n>          iterations/s of the scenario's main traffic (peak, for the stress ramp); others scale
   --duration <60s>    run length (default: the scenario's)
+  --warmup <5s>       the same traffic at the starting rate before measuring (default 5s; 0 to skip)
   --generator <local|k6>
                       who sends the traffic: this runner (default) or the scenario's k6 script (k6 on PATH)
   --out <file>        summary JSON (default: load/results/<scenario>-<time>.json)
@@ -38,6 +46,7 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
       'api-key': { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      warmup: { type: 'string', default: '5s' },
       out: { type: 'string' },
       generator: { type: 'string', default: 'local' },
       report: { type: 'boolean', default: false },
@@ -55,7 +64,9 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
   }
   let spec = SCENARIOS[name];
   let durationSeconds = spec.durationSeconds;
+  let warmupSeconds: number;
   try {
+    warmupSeconds = parseDuration(values.warmup);
     if (values.duration) durationSeconds = parseDuration(values.duration);
     if (values.rate) {
       const rate = Number(values.rate);
@@ -84,7 +95,11 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
     }
     const target = values.target ?? server?.url ?? '';
     const key = apiKey ?? server?.apiKey ?? '';
-    if (server) await warmUp(target, key);
+    const pool = createPool(target);
+    if (warmupSeconds > 0) {
+      deps.err(`Warming up for ${warmupSeconds}s at the starting rate (not measured)...`);
+      await runScenario({ spec: startingRate(spec), target, apiKey: key, durationSeconds: warmupSeconds, pool });
+    }
     const before = server ? await readServerFigures(target) : undefined;
     const file =
       values.out ?? join('load', 'results', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -100,7 +115,8 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
             summaryFile: file,
             ...(values.rate && { rate: Number(values.rate) }),
           })
-        : await runScenario({ spec, target, apiKey: key, durationSeconds, progress: deps.err });
+        : await runScenario({ spec, target, apiKey: key, durationSeconds, progress: deps.err, pool });
+    await pool.close();
     if (before) summary.server = serverFiguresBetween(before, await readServerFigures(target));
 
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
@@ -117,6 +133,14 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
       await server.exited;
     }
   }
+}
+
+/** The scenario at the rate it starts with (a ramp held at its first rate): the warm-up's traffic. */
+function startingRate(spec: ScenarioSpec): ScenarioSpec {
+  return {
+    ...spec,
+    traffic: spec.traffic.map(({ stages: _stages, ...part }) => ({ ...part, executor: 'constant-arrival-rate' })),
+  };
 }
 
 function headline(summary: LoadSummary): string {

@@ -19,6 +19,8 @@ export interface RunScenarioOptions {
   connections?: number;
   /** Seed of the iteration mix (default 1): the same seed sends the same sequence of kinds. */
   seed?: number;
+  /** A connection pool to the target owned by the caller (e.g. kept warm from a warm-up run); left open. */
+  pool?: Pool;
 }
 
 /** mulberry32: a small seeded PRNG, so a mix is reproducible run to run. */
@@ -33,6 +35,11 @@ function seededRandom(seed: number): () => number {
   };
 }
 
+/** The runner's connection pool: up to `connections` keep-alive connections, 30 s response timeouts. */
+export function createPool(target: string, connections = 256): Pool {
+  return new Pool(target, { connections, headersTimeout: 30_000, bodyTimeout: 30_000 });
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -44,11 +51,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function runScenario(options: RunScenarioOptions): Promise<LoadSummary> {
   const { spec, durationSeconds } = options;
-  const pool = new Pool(options.target, {
-    connections: options.connections ?? 256,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
+  const pool = options.pool ?? createPool(options.target, options.connections);
   const random = seededRandom(options.seed ?? 1);
   const schedule = spec.traffic
     .flatMap((part, index) => dueTimesMs(part, durationSeconds).map((due) => ({ due, index })))
@@ -99,7 +102,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<LoadSumm
     await sleep(1);
   }
   await Promise.all(pending);
-  await pool.close();
+  if (!options.pool) await pool.close();
 
   const totals = recorder.totals;
   const stress = spec.traffic.some((part) => part.executor === 'ramping-arrival-rate');

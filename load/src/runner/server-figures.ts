@@ -1,6 +1,5 @@
 import { request } from 'undici';
 import type { DashboardData } from '../../../api/src/dashboard/dashboard-data';
-import { eventBody } from '../../scenarios/scenarios';
 import type { ServerFigures } from '../../scenarios/summary-format';
 
 /** The local API's own recorder snapshot (`GET /dashboard/data`). */
@@ -35,20 +34,4 @@ export function serverFiguresBetween(before: DashboardData, after: DashboardData
       scan: after.snapshot.lookups.scan - before.snapshot.lookups.scan,
     },
   };
-}
-
-/** A few hundred requests before measuring, so the first seconds do not measure a cold process. */
-export async function warmUp(target: string, apiKey: string, requests = 200): Promise<void> {
-  for (let i = 0; i < requests; i += 20) {
-    await Promise.all(
-      Array.from({ length: 20 }, async (_, j) => {
-        const res = await request(`${target}/v1/events`, {
-          method: 'POST',
-          headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
-          body: eventBody(i + j),
-        });
-        await res.body.dump();
-      }),
-    );
-  }
 }

@@ -55,11 +55,14 @@ describe('the scenarios through the local runner (smoke)', () => {
   it('event_ingestion through `npm run load`, which starts its own API and reports the API`s own figures', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'load-smoke-')), 'event_ingestion.json');
     const lines: string[] = [];
-    const code = await runLoadCli(['--scenario', 'event_ingestion', '--rate', '50', '--duration', '2s', '--out', out], {
-      env: {},
-      out: (line) => lines.push(line),
-      err: () => undefined,
-    });
+    const code = await runLoadCli(
+      ['--scenario', 'event_ingestion', '--rate', '50', '--duration', '2s', '--warmup', '1s', '--out', out],
+      {
+        env: {},
+        out: (line) => lines.push(line),
+        err: () => undefined,
+      },
+    );
     expect(code).toBe(0);
     expect(existsSync(out)).toBe(true);
     const summary = JSON.parse(readFileSync(out, 'utf8')) as LoadSummary;
