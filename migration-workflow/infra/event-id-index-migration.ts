@@ -55,17 +55,23 @@ export class EventIdIndexMigration extends Construct {
         resultPath,
       });
 
+    // DescribeTable keeping only the index names, at `resultPath`. Intrinsic functions take plain paths
+    // only, so the names are projected by the result selector (the table always has inbox-index).
+    const describeIndexNames = (name: string, resultPath: string) => {
+      const describeTable = new tasks.CallAwsService(this, name, {
+        service: 'dynamodb',
+        action: 'describeTable',
+        parameters: { 'TableName.$': '$.tableName' },
+        iamResources: [tableResource],
+        resultSelector: { 'indexNames.$': '$.Table.GlobalSecondaryIndexes[*].IndexName' },
+        resultPath,
+      });
+      describeTable.addRetry({ errors: BUSY_ERRORS, maxAttempts: 10, backoffRate: 2, interval: Duration.seconds(2) });
+      return describeTable;
+    };
+
     // Preflight: already verified (no-op), index present from an earlier run (resume), or create it.
-    // Intrinsic functions take plain paths only, so index names are projected by the result selector.
-    const describe = new tasks.CallAwsService(this, 'Describe table', {
-      service: 'dynamodb',
-      action: 'describeTable',
-      parameters: { 'TableName.$': '$.tableName' },
-      iamResources: [tableResource],
-      resultSelector: { 'indexNames.$': '$.Table.GlobalSecondaryIndexes[*].IndexName' },
-      resultPath: '$.describe',
-    });
-    describe.addRetry({ errors: BUSY_ERRORS, maxAttempts: 5, backoffRate: 2, interval: Duration.seconds(2) });
+    const describe = describeIndexNames('Describe table', '$.describe');
     const readControl = dynamodb(
       'Read control record',
       'getItem',
@@ -206,23 +212,13 @@ export class EventIdIndexMigration extends Construct {
       errorPath: '$.failure.Error',
       causePath: '$.failure.Cause',
     });
-    const isIndexPresent = (describeName: string, checkName: string) => {
-      const describeTable = new tasks.CallAwsService(this, describeName, {
-        service: 'dynamodb',
-        action: 'describeTable',
-        parameters: { 'TableName.$': '$.tableName' },
-        iamResources: [tableResource],
-        resultSelector: { 'indexNames.$': '$.Table.GlobalSecondaryIndexes[*].IndexName' },
-        resultPath: '$.rollback',
-      });
-      describeTable.addRetry({ errors: BUSY_ERRORS, maxAttempts: 10, backoffRate: 2, interval: Duration.seconds(2) });
-      return describeTable.next(
+    const isIndexPresent = (describeName: string, checkName: string) =>
+      describeIndexNames(describeName, '$.rollback').next(
         new sfn.Pass(this, checkName, {
           parameters: { 'present.$': `States.ArrayContains($.rollback.indexNames, '${EVENT_ID_INDEX}')` },
           resultPath: '$.rollback',
         }),
       );
-    };
     const deleteIndex = dynamodb(
       'Delete index',
       'updateTable',
