@@ -1,7 +1,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const roots = ['api', 'monitoring', 'migration-workflow', 'load']
+const roots = ['api', 'monitoring', 'migration-workflow', 'load', '.github']
   .filter((dir) => existsSync(join(__dirname, dir)))
   .map((dir) => `<rootDir>/${dir}`);
 

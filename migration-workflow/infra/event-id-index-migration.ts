@@ -24,11 +24,12 @@ const BUSY_ERRORS = [
   'DynamoDB.ThrottlingException',
 ];
 
-/** Errors of one backfill invocation worth retrying: Lambda's own, and DynamoDB throttling or 5xx. */
+/**
+ * Errors of one backfill invocation worth retrying besides the Lambda service errors LambdaInvoke
+ * retries by default: Lambda throttling, and DynamoDB throttling or 5xx inside the function.
+ */
 const BACKFILL_RETRYABLE = [
   'Lambda.TooManyRequestsException',
-  'Lambda.ServiceException',
-  'Lambda.SdkClientException',
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',

@@ -81,19 +81,21 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
     deps.err(`--generator must be local or k6; received '${values.generator}'`);
     return 2;
   }
-  const apiKey = values['api-key'] ?? deps.env.API_KEY;
-  if (values.target && !apiKey) {
+  // Empty values count as unset: a workflow passes its optional inputs through as empty strings.
+  const apiKey = values['api-key'] || deps.env.API_KEY || undefined;
+  const targetUrl = values.target || undefined;
+  if (targetUrl && !apiKey) {
     deps.err('--target needs an API key: --api-key <key> or API_KEY');
     return 2;
   }
 
   let server: ServerProcess | undefined;
   try {
-    if (!values.target) {
+    if (!targetUrl) {
       deps.err('Starting the API with its embedded engine (as npm start does)...');
       server = await startServerProcess({}, { outputFile: join(tmpdir(), `triggers-api-load-${process.pid}.log`) });
     }
-    const target = values.target ?? server?.url ?? '';
+    const target = targetUrl ?? server?.url ?? '';
     const key = apiKey ?? server?.apiKey ?? '';
     const pool = createPool(target);
     if (warmupSeconds > 0) {
