@@ -14,6 +14,8 @@ const clients = createDynamoDbClients({
 /** Each backfill invocation stops starting writes after this long (the function's timeout is 5 min). */
 const BACKFILL_BUDGET_MS = 4 * 60_000;
 const VERIFY_SAMPLE_SIZE = 100;
+/** Writes in flight per segment (paced to the segment's share of the write-rate limit). */
+const BACKFILL_WRITE_CONCURRENCY = 4;
 
 interface BackfillEvent {
   tableName: string;
@@ -25,7 +27,12 @@ interface BackfillEvent {
 
 /** Backfills one scan segment for at most `BACKFILL_BUDGET_MS`; the state machine loops until `done`. */
 export async function backfill(event: BackfillEvent): Promise<BackfillSegmentResult> {
-  return backfillSegment({ doc: clients.doc, ...event, timeBudgetMs: BACKFILL_BUDGET_MS });
+  return backfillSegment({
+    doc: clients.doc,
+    ...event,
+    timeBudgetMs: BACKFILL_BUDGET_MS,
+    writeConcurrency: BACKFILL_WRITE_CONCURRENCY,
+  });
 }
 
 /** Verifies `event-id-index` (complete, counts agree, sampled lookups succeed). */

@@ -26,6 +26,11 @@ export interface BackfillSegmentInput {
   maxWritesPerSecond: number;
   /** Items read per Scan page (default 100). */
   pageSize?: number;
+  /**
+   * Writes in flight at once (default 1). A segment holds whole tenants, so one large tenant makes one
+   * long segment: several writes at a time keep it from being bound by one round trip per item.
+   */
+  writeConcurrency?: number;
   now?: Clock;
   sleep?: Sleep;
 }
@@ -57,6 +62,7 @@ export async function backfillSegment(input: BackfillSegmentInput): Promise<Back
   const timeBudgetMs = requireInteger('timeBudgetMs', input.timeBudgetMs, 1, 15 * 60_000);
   const maxWritesPerSecond = requireInteger('maxWritesPerSecond', input.maxWritesPerSecond, 1, 100_000);
   const pageSize = requireInteger('pageSize', input.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1000);
+  const concurrency = requireInteger('writeConcurrency', input.writeConcurrency ?? 1, 1, 64);
   const now = input.now ?? Date.now;
   // The limit is the whole migration's: the segments run side by side, each takes its share.
   const pacer = new WritePacer(Math.max(1, maxWritesPerSecond / totalSegments), now, input.sleep ?? realSleep);
@@ -70,19 +76,22 @@ export async function backfillSegment(input: BackfillSegmentInput): Promise<Back
 
   for (;;) {
     const page = await scanLegacyPage(input.doc, tableName, segment, totalSegments, pageSize, resumeKey);
-    for (const item of page.items) {
-      // The first write always happens, so every invocation makes progress however small the budget.
+    for (let i = 0; i < page.items.length; i += concurrency) {
+      // The first writes always happen, so every invocation makes progress however small the budget.
       if (result.scanned > 0 && outOfTime()) return stop();
-      result.scanned++;
-      const eventId = parseEventSortKey(item.sk)?.eventId;
-      if (eventId === undefined) {
-        result.unparseable++;
-      } else {
-        await pacer.acquire();
-        const outcome = await setEventId(input.doc, tableName, item, eventId);
-        result[outcome]++;
-      }
-      resumeKey = { tenant_id: item.tenant_id, sk: item.sk };
+      const batch = page.items.slice(i, i + concurrency);
+      const outcomes = await Promise.all(
+        batch.map(async (item) => {
+          const eventId = parseEventSortKey(item.sk)?.eventId;
+          if (eventId === undefined) return 'unparseable' as const;
+          await pacer.acquire();
+          return setEventId(input.doc, tableName, item, eventId);
+        }),
+      );
+      for (const outcome of outcomes) result[outcome]++;
+      result.scanned += batch.length;
+      const last = batch.at(-1);
+      if (last) resumeKey = { tenant_id: last.tenant_id, sk: last.sk };
     }
     resumeKey = page.lastEvaluatedKey;
     if (resumeKey === undefined) return { ...result, done: true };

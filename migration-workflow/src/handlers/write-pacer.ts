@@ -27,11 +27,11 @@ export class WritePacer {
     return this.nextAt === undefined ? 0 : Math.max(0, this.nextAt - this.now());
   }
 
-  /** Resolves when the next write may start. */
+  /** Resolves when the next write may start; the slot is taken at once, so concurrent writers queue up. */
   async acquire(): Promise<void> {
-    const delay = this.delayMs();
-    if (delay > 0) await this.sleep(delay);
-    const start = Math.max(this.now(), this.nextAt ?? 0);
+    const now = this.now();
+    const start = Math.max(now, this.nextAt ?? 0);
     this.nextAt = start + this.intervalMs;
+    if (start > now) await this.sleep(start - now);
   }
 }

@@ -31,6 +31,8 @@ export interface LocalMigrationOptions {
   waitMs?: number;
   /** Time budget of one backfill invocation (default 2 s). */
   backfillBudgetMs?: number;
+  /** Writes in flight per segment (default 4, as the Lambda function). */
+  backfillWriteConcurrency?: number;
   sampleSize?: number;
   /** Verification's settle time (default 1 s: the embedded engine updates its indexes with the write). */
   verifySettleMs?: number;
@@ -90,7 +92,12 @@ export async function runMigrationLocally(
         maxWritesPerSecond: number;
         exclusiveStartKey?: { tenant_id: string; sk: string };
       };
-      const result = await backfillSegment({ doc, ...p, timeBudgetMs: options.backfillBudgetMs ?? 2000 });
+      const result = await backfillSegment({
+        doc,
+        ...p,
+        timeBudgetMs: options.backfillBudgetMs ?? 2000,
+        writeConcurrency: options.backfillWriteConcurrency ?? 4,
+      });
       options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
       return result;
     },

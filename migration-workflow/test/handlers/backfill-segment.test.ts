@@ -146,6 +146,25 @@ describe('backfillSegment', () => {
     expect(new Set(time.pauses)).toEqual(new Set([200]));
   });
 
+  it('writes several items at a time when asked, and resumes after the last whole batch', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 120);
+    const options = { doc: engine.doc, tableName, segment: 0, totalSegments: 1, maxWritesPerSecond: 100_000 };
+
+    // A 1 ms budget: the first batch always goes through, then the invocation stops.
+    const first = await backfillSegment({ ...options, timeBudgetMs: 1, writeConcurrency: 4 });
+    expect(first).toMatchObject({ scanned: 4, updated: 4, done: false });
+    const rest = await backfillSegment({
+      ...options,
+      timeBudgetMs: 60_000,
+      writeConcurrency: 4,
+      exclusiveStartKey: first.lastEvaluatedKey,
+    });
+
+    expect(rest).toMatchObject({ updated: events.length - 4, skipped: 0, done: true });
+    const again = await backfillSegment({ ...options, timeBudgetMs: 60_000, writeConcurrency: 4 });
+    expect(again).toMatchObject({ scanned: 0, updated: 0, done: true });
+  });
+
   it('stops when the time budget is spent and returns where to resume', async () => {
     const { tableName } = await createLegacyTable(engine.client, engine.doc, 30);
     const time = fakeTime();
