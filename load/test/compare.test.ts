@@ -374,6 +374,18 @@ describe('compareRun', () => {
     ]);
   });
 
+  it('shows but does not gate the comparison with a baseline that asked for another rate', () => {
+    const baseline = makeSummary({ scenario: 'inbox_polling', requestedRate: 500, requestsPerSecond: 1000 });
+    const current = makeSummary({ scenario: 'inbox_polling', requestedRate: 50, requestsPerSecond: 100 });
+
+    const verdict = compareRun(current, baseline);
+
+    expect(verdict.pass).toBe(true);
+    expect(row(verdict, 'requests/s vs baseline')).toMatchObject({ baseline: 1000, current: 100, gated: false });
+    // The same drop at the same rate fails.
+    expect(compareRun({ ...current, requestedRate: 500 }, baseline).pass).toBe(false);
+  });
+
   it('exports its default tolerances', () => {
     expect(DEFAULT_TOLERANCES).toEqual({
       p95IncreasePercent: 15,
