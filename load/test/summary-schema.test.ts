@@ -2,43 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidSummaryError, parseSummary, readSummary } from '../src/summary-schema';
+import { syntheticSummary } from './support/synthetic-summary';
 
+/** A valid summary, as a plain object the cases below can break. */
 function validSummary(): Record<string, any> {
-  return {
-    schemaVersion: 1,
-    scenario: 'event_ingestion',
-    generator: 'local-runner',
-    target: 'http://127.0.0.1:3000',
-    startedAt: '2025-06-01T12:00:00.000Z',
-    durationSeconds: 60,
-    requestedRate: 1000,
-    iterations: { started: 60000, dropped: 0 },
-    requests: { total: 60000, failed: 0, successRate: 1, ratePerSecond: 1000, byStatus: { '201': 60000 } },
-    eventsAccepted: { count: 60000, ratePerSecond: 1000 },
-    endpoints: {
-      'POST /v1/events': {
-        requests: 60000,
-        failed: 0,
-        successRate: 1,
-        latency: { p50Ms: 4, p95Ms: 12, p99Ms: 20, maxMs: 41 },
-        byStatus: { '201': 60000 },
-      },
-    },
-    expectedEndpoints: ['POST /v1/events'],
-    timeline: [
-      {
-        t: 0,
-        targetRate: 1000,
-        iterations: 1000,
-        dropped: 0,
-        requests: 1000,
-        failed: 0,
-        latency: { p50Ms: 4, p95Ms: 12, p99Ms: 20, maxMs: 41 },
-        eventsAccepted: 1000,
-      },
-    ],
-    knee: null,
-  };
+  return structuredClone(syntheticSummary({ scenario: 'event_ingestion' }));
 }
 
 function problemsOf(value: unknown): string[] {

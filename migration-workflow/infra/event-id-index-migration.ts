@@ -6,7 +6,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CONTROL_TENANT, EVENT_ID_INDEX_CONTROL_SK } from '../../api/src/store/event-id-index-control';
-import { EVENT_ID_INDEX, eventIdIndex } from '../../api/src/store/table-schemas';
+import { EVENT_ID_INDEX } from '../../api/src/store/table-schemas';
+import { createEventIdIndexRequest } from '../src/handlers/create-index-request';
 
 export interface EventIdIndexMigrationProps {
   /** The events table the migration adds `event-id-index` to. */
@@ -99,22 +100,12 @@ export class EventIdIndexMigration extends Construct {
       result: sfn.Result.fromBoolean(false),
       resultPath: '$.createdByThisRun',
     });
+    // The same UpdateTable request the handlers' tests send, with the table name from the input.
+    const { AttributeDefinitions, GlobalSecondaryIndexUpdates } = createEventIdIndexRequest('');
     const createIndex = dynamodb(
       'Create index',
       'updateTable',
-      {
-        'TableName.$': '$.tableName',
-        AttributeDefinitions: [{ AttributeName: 'event_id', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: EVENT_ID_INDEX,
-              KeySchema: eventIdIndex.KeySchema,
-              Projection: eventIdIndex.Projection,
-            },
-          },
-        ],
-      },
+      { 'TableName.$': '$.tableName', AttributeDefinitions, GlobalSecondaryIndexUpdates },
       sfn.JsonPath.DISCARD,
     );
     createIndex.addRetry({ errors: BUSY_ERRORS, maxAttempts: 6, backoffRate: 2, interval: Duration.seconds(5) });

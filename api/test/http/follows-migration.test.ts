@@ -4,7 +4,8 @@ import { parseEventSortKey } from '../../src/domain/event';
 import { markEventIdIndexVerified } from '../../src/store/event-id-index-control';
 import type { EventItem } from '../../src/store/event-item';
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
-import { EVENT_ID_INDEX, eventIdIndex } from '../../src/store/table-schemas';
+import { createEventIdIndexRequest } from '../../../migration-workflow/src/handlers/create-index-request';
+import { EVENT_ID_INDEX } from '../../src/store/table-schemas';
 import { captureLogger } from '../support/captured-logger';
 import { eventBody, startTestApi, type TestApi } from '../support/test-api';
 
@@ -51,21 +52,7 @@ describe('the API during an event-id-index migration', () => {
   });
 
   it('reports no existing event missing while the index is created, backfilled and then verified, and uses the index without a restart', async () => {
-    await api.runtime.clients.client.send(
-      new UpdateTableCommand({
-        TableName: api.config.tables.events,
-        AttributeDefinitions: [{ AttributeName: 'event_id', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: EVENT_ID_INDEX,
-              KeySchema: eventIdIndex.KeySchema,
-              Projection: eventIdIndex.Projection,
-            },
-          },
-        ],
-      }),
-    );
+    await api.runtime.clients.client.send(new UpdateTableCommand(createEventIdIndexRequest(api.config.tables.events)));
     // While the index is created, and once it is ACTIVE but legacy items are not yet in it.
     for (let i = 0; i < 50 && (await indexStatus()) !== 'ACTIVE'; i++) {
       expect((await lookup(legacyId(i % legacy.length))).status).toBe(200);

@@ -4,6 +4,32 @@ import type { AddressInfo } from 'node:net';
 export type FaultMode =
   'pass' | 'throttle' | 'server-error' | 'limit-exceeded' | 'drop' | 'garbage' | 'apply-then-drop';
 
+interface DynamoDbError {
+  status: number;
+  type: string;
+  message: string;
+}
+
+/** The error answers of the fault modes, as DynamoDB sends them. */
+const DYNAMODB_ERRORS: Partial<Record<FaultMode, DynamoDbError>> = {
+  throttle: {
+    status: 400,
+    type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+    message: 'The level of configured provisioned throughput for the table was exceeded.',
+  },
+  'server-error': {
+    status: 500,
+    type: 'com.amazon.coral.service#InternalServerError',
+    message: 'Internal server error',
+  },
+  // What DynamoDB answers an UpdateTable while another index change is under way or at the GSI quota.
+  'limit-exceeded': {
+    status: 400,
+    type: 'com.amazonaws.dynamodb.v20120810#LimitExceededException',
+    message: 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table',
+  },
+};
+
 interface Hold {
   operation: string;
   bodyIncludes: string;
@@ -82,30 +108,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end('<html>not json</html>');
       return;
     }
-    if (mode === 'limit-exceeded') {
-      // What DynamoDB answers an UpdateTable while another index change is under way or at the GSI quota.
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(
-        JSON.stringify({
-          __type: 'com.amazonaws.dynamodb.v20120810#LimitExceededException',
-          message: 'Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table',
-        }),
-      );
-      return;
-    }
-    if (mode === 'throttle' || mode === 'server-error') {
-      const throttled = mode === 'throttle';
-      res.writeHead(throttled ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(
-        JSON.stringify({
-          __type: throttled
-            ? 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'
-            : 'com.amazon.coral.service#InternalServerError',
-          message: throttled
-            ? 'The level of configured provisioned throughput for the table was exceeded.'
-            : 'Internal server error',
-        }),
-      );
+    const answer = DYNAMODB_ERRORS[mode];
+    if (answer) {
+      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: answer.type, message: answer.message }));
       return;
     }
     const forward = request(
