@@ -12,16 +12,19 @@ const transform = {
   ],
 };
 
-// `npm test` runs everything but the real-browser tests, which need Debian's chromium:
-// `npm run test:browser` runs those (.ci/run installs chromium first).
-const browser = process.env.JEST_BROWSER === '1';
+// `npm test` runs everything but two kinds of tests that need a program npm cannot install:
+// `npm run test:browser` runs the real-browser tests (Debian's chromium; .ci/run installs it), and
+// `npm run test:k6` the k6 scripts under a real k6 binary (on PATH or at ../shared/tools/k6).
+const kinds = { browser: '.browser.test.ts', k6: '.k6.test.ts' };
+const kind = process.env.JEST_BROWSER === '1' ? 'browser' : process.env.JEST_K6 === '1' ? 'k6' : undefined;
+const escape = (suffix) => suffix.replaceAll('.', '\\.') + '$';
 
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots,
-  testMatch: browser ? ['**/test/**/*.browser.test.ts'] : ['**/test/**/*.test.ts'],
-  testPathIgnorePatterns: browser ? ['/node_modules/'] : ['/node_modules/', '\\.browser\\.test\\.ts$'],
+  testMatch: kind ? [`**/test/**/*${kinds[kind]}`] : ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...(kind ? [] : Object.values(kinds).map(escape))],
   transform,
   testTimeout: 30000,
 };
