@@ -4,43 +4,26 @@
  * run here end to end, the local generator standing in for k6.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
-import { parse } from 'yaml';
 import { syntheticSummary } from '../../load/test/support/synthetic-summary';
+import {
+  allSteps as steps,
+  readWorkflow as workflow,
+  REPO_ROOT,
+  WORKFLOW_FILES,
+  workflowSource as source,
+  type Step,
+  type Workflow,
+} from './support/workflow-files';
 
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  env?: Record<string, string>;
-}
-
-interface Job {
-  env?: Record<string, string>;
-  steps?: Step[];
-}
-
-interface Workflow {
-  permissions?: unknown;
-  jobs: Record<string, Job>;
-}
-
-const REPO_ROOT = join(__dirname, '..', '..');
-const WORKFLOWS_DIR = join(REPO_ROOT, '.github', 'workflows');
-const WORKFLOW_FILES = readdirSync(WORKFLOWS_DIR)
-  .filter((file) => /\.ya?ml$/.test(file))
-  .sort();
 const SCRIPTS = Object.keys(
   (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
 );
-
-const source = (file: string): string => readFileSync(join(WORKFLOWS_DIR, file), 'utf8');
-const workflow = (file: string): Workflow => parse(source(file)) as Workflow;
-const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps ?? []);
+/** The k6 version the project's k6 scripts are run with (a real k6 on these machines, the setup action on GitHub). */
+const K6_VERSION = '1.3.0';
 const runTexts = (wf: Workflow): string[] => steps(wf).flatMap((step) => (step.run === undefined ? [] : [step.run]));
 
 /** The npm scripts a command text calls: `npm run [flags] <name>` and `npm test`. */
@@ -111,6 +94,30 @@ describe.each(WORKFLOW_FILES)('%s', (file) => {
 
   it('passes inputs and secrets through env, never as ${{ }} inside run text', () => {
     expect(runTexts(workflow(file)).filter((run) => run.includes('${{'))).toEqual([]);
+  });
+
+  it(`installs k6 ${K6_VERSION} wherever it installs k6`, () => {
+    const versions = steps(workflow(file))
+      .filter((step) => step.uses?.startsWith('grafana/setup-k6-action@'))
+      .map((step) => step.with?.['k6-version']);
+
+    expect(versions.filter((version) => version !== K6_VERSION)).toEqual([]);
+  });
+});
+
+describe('ci.yml', () => {
+  it(`runs the k6 script tests (npm run test:k6) in a job that installs k6 ${K6_VERSION} first`, () => {
+    const k6Jobs = Object.values(workflow('ci.yml').jobs).filter((job) =>
+      (job.steps ?? []).some((step) => step.run !== undefined && npmScriptsIn(step.run).includes('test:k6')),
+    );
+
+    expect(k6Jobs).toHaveLength(1);
+    const jobSteps = k6Jobs[0]?.steps ?? [];
+    const setup = jobSteps.findIndex((step) => step.uses?.startsWith('grafana/setup-k6-action@'));
+    const tests = jobSteps.findIndex((step) => step.run?.includes('npm run test:k6'));
+    expect(setup).toBeGreaterThan(-1);
+    expect(jobSteps[setup]?.with?.['k6-version']).toBe(K6_VERSION);
+    expect(setup).toBeLessThan(tests);
   });
 });
 
