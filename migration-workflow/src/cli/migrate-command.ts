@@ -13,6 +13,7 @@ import { EVENT_ID_INDEX } from '../../../api/src/store/table-schemas';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import { runMigrationLocally, type LocalMigrationInput } from '../local/run-migration-locally';
 import { ProgressPrinter, type ProgressEvent } from './migration-progress';
+import { executionSummary, followAgainText, outcomeSummary, stillRunningSummary } from './migration-summary';
 
 export const USAGE = `Usage: npm run migrate -- <command> [options]
 
@@ -28,7 +29,19 @@ Commands:
 
 Options:
   --state-machine-arn <arn>  (default: MIGRATION_STATE_MACHINE_ARN)
+  --summary <file>           append markdown to <file> (e.g. $GITHUB_STEP_SUMMARY): the execution ARN as
+                             soon as it is known, the outcome at the end
+  --follow-minutes <n>       stop following after n minutes, the execution still running (exit code 3)
+
+Exit codes: 0 succeeded or already verified, 1 the execution failed, timed out or was aborted, 2 bad
+usage or input, 3 still running when following stopped (--follow-minutes).
 `;
+
+/** Exit code when following stopped at --follow-minutes while the execution goes on. */
+export const STILL_RUNNING_EXIT_CODE = 3;
+
+/** How often `follow` reads the execution history. */
+const FOLLOW_POLL_MS = 5000;
 
 export interface MigrateDeps {
   sfn: () => SFNClient;
@@ -37,9 +50,24 @@ export interface MigrateDeps {
   out: (line: string) => void;
   err: (line: string) => void;
   sleep: (ms: number) => Promise<void>;
+  /** Milliseconds since the epoch: the clock `--follow-minutes` is measured on. */
+  now: () => number;
+  /** Appends text to a file, creating it if needed (`--summary`). */
+  appendToFile: (path: string, text: string) => void;
 }
 
-/** Runs one CLI command; resolves the process exit code (0 ok or no-op, 1 failed execution, 2 usage or input error). */
+/** Where a command's summary and following deadline go. */
+interface FollowOptions {
+  /** Appends markdown to the `--summary` file; does nothing without one. */
+  summary: (markdown: string) => void;
+  /** `--follow-minutes`, and the clock reading at which following stops. */
+  limit?: { minutes: number; deadline: number };
+}
+
+/**
+ * Runs one CLI command; resolves the process exit code (0 ok or no-op, 1 failed execution, 2 usage or
+ * input error, 3 still running when following stopped).
+ */
 export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -52,6 +80,8 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
       follow: { type: 'boolean', default: false },
       local: { type: 'boolean', default: false },
       'state-machine-arn': { type: 'string' },
+      summary: { type: 'string' },
+      'follow-minutes': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,6 +89,15 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
   if (values.help || !command) {
     deps.out(USAGE);
     return values.help ? 0 : 2;
+  }
+  const summaryFile = values.summary;
+  const options: FollowOptions = {
+    summary: summaryFile ? (markdown) => deps.appendToFile(summaryFile, `${markdown}\n`) : () => undefined,
+  };
+  if (values['follow-minutes'] !== undefined) {
+    const minutes = Number(values['follow-minutes']);
+    if (!(minutes > 0)) return usageError(deps, `--follow-minutes ${values['follow-minutes']}: give a positive number`);
+    options.limit = { minutes, deadline: deps.now() + minutes * 60_000 };
   }
   const stateMachineArn = values['state-machine-arn'] ?? deps.env.MIGRATION_STATE_MACHINE_ARN;
   switch (command) {
@@ -82,20 +121,24 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
         pollIntervalSeconds: 30,
         maxPolls: 240,
       };
-      if (values.local) return startLocal(input, values.follow, deps);
+      if (values.local) return startLocal(input, values.follow, deps, options);
       if (!stateMachineArn) return missingArn(deps);
       const started = await deps
         .sfn()
         .send(
-          new StartExecutionCommand({ stateMachineArn, name: `${table}-${Date.now()}`, input: JSON.stringify(input) }),
+          new StartExecutionCommand({ stateMachineArn, name: `${table}-${deps.now()}`, input: JSON.stringify(input) }),
         );
-      deps.out(`Started ${started.executionArn ?? ''}`);
-      return values.follow && started.executionArn ? follow(started.executionArn, deps) : 0;
+      const executionArn = started.executionArn ?? '';
+      deps.out(`Started ${executionArn}`);
+      options.summary(executionSummary(executionArn, 'started'));
+      return values.follow && executionArn ? follow(executionArn, deps, options) : 0;
     }
     case 'status':
       return target ? status(target, deps) : usageError(deps, 'status needs an execution ARN');
     case 'follow':
-      return target ? follow(target, deps) : usageError(deps, 'follow needs an execution ARN');
+      if (!target) return usageError(deps, 'follow needs an execution ARN');
+      options.summary(executionSummary(target, 'followed'));
+      return follow(target, deps, options);
     case 'list': {
       if (!stateMachineArn) return missingArn(deps);
       const { executions = [] } = await deps.sfn().send(new ListExecutionsCommand({ stateMachineArn, maxResults: 20 }));
@@ -118,7 +161,12 @@ function missingArn(deps: MigrateDeps): number {
   return 2;
 }
 
-async function startLocal(input: LocalMigrationInput, follow: boolean, deps: MigrateDeps): Promise<number> {
+async function startLocal(
+  input: LocalMigrationInput,
+  follow: boolean,
+  deps: MigrateDeps,
+  options: FollowOptions,
+): Promise<number> {
   const { client, doc } = deps.dynamodb();
   try {
     await client.send(new DescribeTableCommand({ TableName: input.tableName }));
@@ -142,28 +190,49 @@ async function startLocal(input: LocalMigrationInput, follow: boolean, deps: Mig
     })) as Record<string, unknown>;
     if (result.control !== undefined && result.ok === undefined) {
       deps.out('event-id-index is already verified: nothing to do');
+      options.summary(outcomeSummary({ status: 'SUCCEEDED', output: 'event-id-index is already verified' }));
       return 0;
     }
     deps.out(`Succeeded: ${JSON.stringify(result)}`);
+    options.summary(outcomeSummary({ status: 'SUCCEEDED', output: JSON.stringify(result) }));
     return 0;
   } catch (error) {
     deps.err(`Migration failed: ${(error as Error).message}`);
+    options.summary(outcomeSummary({ status: 'FAILED', cause: (error as Error).message }));
     return 1;
   }
 }
 
-async function status(executionArn: string, deps: MigrateDeps): Promise<number> {
+async function status(
+  executionArn: string,
+  deps: MigrateDeps,
+  summary: FollowOptions['summary'] = () => undefined,
+): Promise<number> {
   const e = await deps.sfn().send(new DescribeExecutionCommand({ executionArn }));
   deps.out(
     `${e.status ?? 'UNKNOWN'} (started ${e.startDate?.toISOString() ?? '?'}${e.stopDate ? `, stopped ${e.stopDate.toISOString()}` : ''})`,
   );
   if (e.output) deps.out(`Output: ${e.output}`);
   if (e.error || e.cause) deps.out(`Failed: ${e.error ?? ''} ${e.cause ?? ''}`.trim());
+  summary(
+    outcomeSummary({
+      status: e.status ?? 'UNKNOWN',
+      ...(e.startDate && { startDate: e.startDate }),
+      ...(e.stopDate && { stopDate: e.stopDate }),
+      ...(e.output && { output: e.output }),
+      ...(e.error && { error: e.error }),
+      ...(e.cause && { cause: e.cause }),
+    }),
+  );
   return e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED' ? 1 : 0;
 }
 
-/** Streams new history events (state entries, backfill counts, segment completions) until the execution ends. */
-async function follow(executionArn: string, deps: MigrateDeps): Promise<number> {
+/**
+ * Streams new history events (state entries, backfill counts, segment completions) until the execution
+ * ends, or until `--follow-minutes` have passed: then it says how to follow again and leaves the
+ * execution running, so that a caller with a time limit (a GitHub job) still ends cleanly.
+ */
+async function follow(executionArn: string, deps: MigrateDeps, options: FollowOptions): Promise<number> {
   const sfn = deps.sfn();
   const printer = new ProgressPrinter(deps.out);
   const seen = new Set<number>();
@@ -180,8 +249,16 @@ async function follow(executionArn: string, deps: MigrateDeps): Promise<number> 
       nextToken = page.nextToken;
     } while (nextToken);
     const { status: state } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (state && state !== 'RUNNING') return status(executionArn, deps);
-    await deps.sleep(5000);
+    if (state && state !== 'RUNNING') return status(executionArn, deps, options.summary);
+    const { limit } = options;
+    if (limit && deps.now() + FOLLOW_POLL_MS > limit.deadline) {
+      deps.out(
+        `Stopped following after ${limit.minutes} minutes: the execution is still ${state ?? 'RUNNING'} and goes on. ${followAgainText(executionArn)}`,
+      );
+      options.summary(stillRunningSummary(executionArn, limit.minutes));
+      return STILL_RUNNING_EXIT_CODE;
+    }
+    await deps.sleep(FOLLOW_POLL_MS);
   }
 }
 

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { cliClients } from '../../../api/src/cli/cli-clients';
 import { runMigrateCommand } from './migrate-command';
@@ -11,6 +12,8 @@ runMigrateCommand(argv, {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
+  appendToFile: (path, text) => appendFileSync(path, text),
 }).then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -4,6 +4,7 @@ import {
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../../api/src/engine/embedded-engine';
@@ -12,18 +13,32 @@ import { readEventIdIndexState } from '../../../api/src/store/event-id-index-con
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { runMigrateCommand, type MigrateDeps } from '../../src/cli/migrate-command';
+import { runMigrateCommand, STILL_RUNNING_EXIT_CODE, type MigrateDeps } from '../../src/cli/migrate-command';
 import { progressBar } from '../../src/cli/migration-progress';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:migration';
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:migration:run-1';
 
-function harness(dynamodb?: DynamoDbClients): { deps: MigrateDeps; out: string[]; err: string[] } {
+interface Harness {
+  deps: MigrateDeps;
+  out: string[];
+  err: string[];
+  /** What was appended to each file, in order. */
+  files: Map<string, string>;
+  /** The harness clock in ms: it moves only when the command sleeps. */
+  clock: { now: number };
+}
+
+function harness(dynamodb?: DynamoDbClients): Harness {
   const out: string[] = [];
   const err: string[] = [];
+  const files = new Map<string, string>();
+  const clock = { now: Date.parse('2026-11-27T00:00:00Z') };
   return {
     out,
     err,
+    files,
+    clock,
     deps: {
       sfn: () => new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
       dynamodb: () => {
@@ -33,7 +48,12 @@ function harness(dynamodb?: DynamoDbClients): { deps: MigrateDeps; out: string[]
       env: { MIGRATION_STATE_MACHINE_ARN: ARN },
       out: (line) => out.push(line),
       err: (line) => err.push(line),
-      sleep: () => Promise.resolve(),
+      sleep: (ms) => {
+        clock.now += ms;
+        return Promise.resolve();
+      },
+      now: () => clock.now,
+      appendToFile: (path, text) => files.set(path, (files.get(path) ?? '') + text),
     },
   };
 }
@@ -110,6 +130,88 @@ describe('npm run migrate against Step Functions (client double)', () => {
     const { deps, out } = harness();
     expect(await runMigrateCommand(['status', EXECUTION], deps)).toBe(1);
     expect(out).toContain('Failed: VerificationFailed {"missingEventId":3}');
+  });
+
+  describe('--summary and --follow-minutes (the job summary of migrate.yml)', () => {
+    // Still the Step Functions client double: there is no local Step Functions API to run these against.
+    const SUMMARY = '/job/step-summary.md';
+    const running = {
+      status: 'RUNNING' as const,
+      startDate: new Date(),
+      executionArn: EXECUTION,
+      stateMachineArn: ARN,
+    };
+
+    it('writes the execution ARN to the summary as soon as the execution starts, before following it', async () => {
+      const h = harness();
+      const summaryWhenHistoryWasRead: string[] = [];
+      sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+      sfn.on(GetExecutionHistoryCommand).callsFake(() => {
+        summaryWhenHistoryWasRead.push(h.files.get(SUMMARY) ?? '');
+        return { events: [] };
+      });
+      sfn.on(DescribeExecutionCommand).resolves({ ...running, status: 'SUCCEEDED', output: '{"ok":true}' });
+
+      const code = await runMigrateCommand(['start', '--table', 'events', '--follow', '--summary', SUMMARY], h.deps);
+
+      expect(code).toBe(0);
+      expect(summaryWhenHistoryWasRead[0]).toContain(`Execution ARN: \`${EXECUTION}\``);
+      expect(summaryWhenHistoryWasRead[0]).toContain(`npm run migrate -- follow ${EXECUTION}`);
+      const summary = h.files.get(SUMMARY) ?? '';
+      expect(summary.indexOf(EXECUTION)).toBeLessThan(summary.indexOf('**Outcome: SUCCEEDED**'));
+      expect(summary).toContain('{"ok":true}');
+    });
+
+    it('writes the ARN of an execution it is asked to follow, then its failure and cause', async () => {
+      const h = harness();
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+      sfn.on(DescribeExecutionCommand).resolves({
+        ...running,
+        status: 'FAILED',
+        error: 'VerificationFailed',
+        cause: '{"missingEventId":3}',
+      });
+
+      expect(await runMigrateCommand(['follow', EXECUTION, '--summary', SUMMARY], h.deps)).toBe(1);
+
+      const summary = h.files.get(SUMMARY) ?? '';
+      expect(summary).toMatch(/^### event-id-index migration: execution followed/);
+      expect(summary).toContain(EXECUTION);
+      expect(summary).toContain('**Outcome: FAILED**');
+      expect(summary).toContain('Error: `VerificationFailed`');
+      expect(summary).toContain('{"missingEventId":3}');
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('stops following at --follow-minutes with exit 3, leaving the execution running, and says how to follow again', async () => {
+      const h = harness();
+      const startedAt = h.clock.now;
+      sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+      sfn.on(DescribeExecutionCommand).resolves(running);
+
+      const code = await runMigrateCommand(
+        ['start', '--table', 'events', '--follow', '--summary', SUMMARY, '--follow-minutes', '2'],
+        h.deps,
+      );
+
+      expect(code).toBe(STILL_RUNNING_EXIT_CODE);
+      expect(h.clock.now - startedAt).toBeLessThanOrEqual(2 * 60_000);
+      expect(h.out.at(-1)).toBe(
+        `Stopped following after 2 minutes: the execution is still RUNNING and goes on. Follow it again with: npm run migrate -- follow ${EXECUTION} (or the Migrate event-id-index workflow, mode follow)`,
+      );
+      const summary = h.files.get(SUMMARY) ?? '';
+      expect(summary).toContain('**Still RUNNING** after following it for 2 minutes');
+      expect(summary.match(new RegExp(`npm run migrate -- follow ${EXECUTION}`, 'g'))).toHaveLength(2);
+      expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    });
+
+    it('exits 2 when --follow-minutes is not a positive number, before starting anything', async () => {
+      const { deps, err } = harness();
+      expect(await runMigrateCommand(['start', '--table', 'events', '--follow-minutes', '0'], deps)).toBe(2);
+      expect(err[0]).toMatch(/^--follow-minutes 0: give a positive number/);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
   });
 
   it('lists executions', async () => {
