@@ -1,14 +1,31 @@
 /**
- * slo-review.yml runs only when a pull request touches its `paths`. Those paths must cover every file
+ * slo-review.yml: the full report goes to the job summary and the report capped for GitHub's comment
+ * limit to the comment (the steps' shell run here with a stand-in npm; the cap itself is tested in
+ * monitoring/slo-diff/test/render-markdown.test.ts).
+ *
+ * It runs only when a pull request touches its `paths`. Those paths must cover every file
  * the SLO diff depends on: the import closure of the CDK app (`cdk-app.ts`, `cdk-stacks.ts`) and of
  * `monitoring/`, followed through relative imports, plus package-lock.json (the installed version of
  * cdk-monitoring-constructs and aws-cdk-lib shapes the alarms and dashboards). The closure is derived
  * from the sources, so a file someone adds to it later is checked too.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import * as ts from 'typescript';
+import { asText, evaluateValue } from './support/actions-expression';
 import { jobOf, readWorkflow, REPO_ROOT } from './support/workflow-files';
 
 const posix = (path: string): string => path.split(sep).join('/');
@@ -92,5 +109,81 @@ describe('slo-review.yml paths', () => {
 
   it('run the review job on every path it lists (no job-level condition narrows it)', () => {
     expect(jobOf(wf, 'slo-diff').if).toBeUndefined();
+  });
+});
+
+describe('slo-review.yml report and comment', () => {
+  const job = jobOf(readWorkflow('slo-review.yml'), 'slo-diff');
+  const diffStep = job.steps?.find((step) => step.run?.includes('npm run --silent slo:diff'));
+  const summaryStep = job.steps?.find((step) => step.run?.includes('$GITHUB_STEP_SUMMARY'));
+  const commentStep = job.steps?.find((step) => step.uses?.startsWith('marocchino/sticky-pull-request-comment@'));
+  const contexts = {
+    github: { server_url: 'https://github.com', repository: 'acme/triggers-api', run_id: 42, base_ref: 'main' },
+  };
+
+  /**
+   * Runs the diff step and the summary step (`bash -e`, as GitHub runs a `run:` without `shell:`) with a
+   * stand-in npm that prints the full report and writes the capped one where --comment-out says.
+   */
+  function runSteps(): { files: Record<string, string>; npmArgs: string[]; summary: string } {
+    if (!diffStep?.run || !summaryStep?.run) throw new Error('slo-review.yml has no diff or summary step');
+    const dir = mkdtempSync(join(tmpdir(), 'slo-review-job-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(
+        join(dir, 'bin', 'npm'),
+        [
+          '#!/usr/bin/env bash',
+          `printf '%s\\n' "$@" > "${dir}/npm-args"`,
+          'while [ $# -gt 0 ]; do [ "$1" = --comment-out ] && echo "CAPPED REPORT" > "$2"; shift; done',
+          'echo "FULL REPORT"',
+          '',
+        ].join('\n'),
+      );
+      chmodSync(join(dir, 'bin', 'npm'), 0o755);
+      const summaryFile = join(dir, 'step-summary.md');
+      writeFileSync(summaryFile, '');
+      const stepEnv = Object.fromEntries(
+        Object.entries(diffStep.env ?? {}).map(([name, value]) => [name, asText(evaluateValue(value, contexts))]),
+      );
+      const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`, GITHUB_STEP_SUMMARY: summaryFile };
+      for (const script of [diffStep.run, summaryStep.run]) {
+        const result = spawnSync('bash', ['--noprofile', '--norc', '-e', '-c', script], {
+          cwd: dir,
+          env: { ...env, ...stepEnv },
+          encoding: 'utf8',
+        });
+        if (result.status !== 0) throw new Error(`step failed: ${result.stderr}`);
+      }
+      const files = Object.fromEntries(
+        readdirSync(dir)
+          .filter((file) => file.endsWith('.md') && file !== 'step-summary.md')
+          .map((file) => [file, readFileSync(join(dir, file), 'utf8')]),
+      );
+      return {
+        files,
+        npmArgs: readFileSync(join(dir, 'npm-args'), 'utf8').trimEnd().split('\n'),
+        summary: readFileSync(summaryFile, 'utf8'),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('puts the full report in the job summary and posts the capped one as the comment', () => {
+    const run = runSteps();
+    const commentFile = String(commentStep?.with?.path);
+
+    expect(run.summary).toBe('FULL REPORT\n');
+    expect(run.files[commentFile]).toBe('CAPPED REPORT\n');
+    expect(commentStep?.if).toContain(`hashFiles('${commentFile}')`);
+  });
+
+  it('gives the diff the address of this run, where the cut comment sends its reader', () => {
+    const run = runSteps();
+
+    expect(run.npmArgs[run.npmArgs.indexOf('--report-url') + 1]).toBe(
+      'https://github.com/acme/triggers-api/actions/runs/42',
+    );
   });
 });
