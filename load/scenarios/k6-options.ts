@@ -5,8 +5,10 @@
  * file and check the result against @types/k6's `Options`.
  */
 import type { ApiEndpoint } from '../../api/src/observability/metric-definitions';
+import { KNEE_WINDOW_SECONDS, type KneeLimits } from './knee.ts';
 import {
   parseDuration,
+  requestedRate,
   withRate,
   type IterationKind,
   type ScenarioName,
@@ -21,10 +23,29 @@ export const ENDPOINT_TAG = 'endpoint';
 export const EVENTS_ACCEPTED_METRIC = 'events_accepted';
 
 /**
- * Scenarios held to the ingestion objective (`events_accepted` per second). Only event_ingestion offers
- * the objective's rate for its whole run: inbox_polling and mixed_workload post fewer events by design,
- * and stress_test spends its first part below the objective, so there the threshold would fail by
- * construction instead of measuring anything.
+ * The tag each iteration's metrics carry to name their 5-second window: its start in seconds since the
+ * scenario started (`window:15` covers [15 s, 20 s)). k6's end-of-test data has no time series, so the
+ * timeline and the knee come from per-window sub-metrics.
+ */
+export const WINDOW_TAG = 'window';
+
+/** The metrics declared per window: enough for a timeline point and the knee rule. */
+export const WINDOW_METRICS = [
+  'http_req_duration',
+  'http_reqs',
+  'http_req_failed',
+  'iterations',
+  EVENTS_ACCEPTED_METRIC,
+];
+
+/** The endpoint the ingestion objective and the knee's p95 target are about. */
+export const INGESTION_ENDPOINT: ApiEndpoint = 'POST /v1/events';
+
+/**
+ * Scenarios held to the ingestion objective (`events_accepted` per second), when they ask for at least
+ * its rate. Only event_ingestion offers the objective's rate for its whole run: inbox_polling and
+ * mixed_workload post fewer events by design, and stress_test spends its first part below the objective,
+ * so there the threshold would fail by construction instead of measuring anything.
  */
 export const INGESTION_OBJECTIVE_SCENARIOS: readonly ScenarioName[] = ['event_ingestion'];
 
@@ -124,6 +145,59 @@ export function parseThresholdsFile(text: string): ThresholdsFile {
   return { thresholds: thresholds as Record<string, string[]> };
 }
 
+/** Start of the 5-second window `elapsedMs` into a run falls in; the run's last instant belongs to its last window. */
+export function windowStartOf(elapsedMs: number, durationSeconds: number): number {
+  const starts = windowStarts(durationSeconds);
+  const last = starts[starts.length - 1] ?? 0;
+  return Math.min(last, Math.max(0, Math.floor(elapsedMs / 1000 / KNEE_WINDOW_SECONDS) * KNEE_WINDOW_SECONDS));
+}
+
+/** The starts of a run's 5-second windows: 0, 5, 10, ... (the last one may be shorter). */
+export function windowStarts(durationSeconds: number): number[] {
+  const count = Math.max(1, Math.ceil(durationSeconds / KNEE_WINDOW_SECONDS - 1e-9));
+  return Array.from({ length: count }, (_, index) => index * KNEE_WINDOW_SECONDS);
+}
+
+/** `http_reqs{window:15}`: one window's samples of a metric. */
+export function windowMetric(metric: string, windowStart: number): string {
+  return `${metric}{${WINDOW_TAG}:${windowStart}}`;
+}
+
+/**
+ * The knee's limits from the generated thresholds: the p95 target of the ingestion endpoint and the
+ * maximum failure rate of all requests, the same SLO figures the local runner takes from the spec.
+ */
+export function kneeLimits(file: ThresholdsFile): KneeLimits {
+  const p95 = single(file, endpointMetric('http_req_duration', INGESTION_ENDPOINT), /^p\(95\)\s*<\s*(\d+(?:\.\d+)?)$/);
+  const failures = single(file, 'http_req_failed', /^rate\s*<\s*(\d+(?:\.\d+)?)$/);
+  return { p95TargetMs: p95, maxFailureRate: failures };
+}
+
+/** The number in the one expression of `metric` that matches `pattern`; an error naming the metric otherwise. */
+function single(file: ThresholdsFile, metric: string, pattern: RegExp): number {
+  for (const expression of file.thresholds[metric] ?? []) {
+    const match = pattern.exec(expression.trim());
+    if (match) return Number(match[1]);
+  }
+  throw new Error(`slo-thresholds.json has no ${pattern.source} threshold on ${metric}: run \`npm run slo:generate\``);
+}
+
+/**
+ * The rate of the ingestion objective (`events_accepted: rate>=N`), or undefined when the thresholds have
+ * none. A run is held to it only when it asked for at least that rate: at 50 events/s, 1,000 accepted per
+ * second cannot happen, and failing on it would say nothing about the API.
+ */
+export function ingestionObjectiveRate(file: ThresholdsFile): number | undefined {
+  const expressions = file.thresholds[EVENTS_ACCEPTED_METRIC];
+  if (expressions === undefined) return undefined;
+  const rates = expressions.map((expression) => {
+    const match = /^rate\s*>=\s*(\d+(?:\.\d+)?)$/.exec(expression.trim());
+    if (!match) throw new Error(`Unexpected ${EVENTS_ACCEPTED_METRIC} threshold '${expression}' (expected rate>=N)`);
+    return Number(match[1]);
+  });
+  return Math.max(...rates);
+}
+
 /** `http_req_duration{endpoint:POST /v1/events}`: a sub-metric selecting one endpoint's requests. */
 export function endpointMetric(metric: string, endpoint: string): string {
   return `${metric}{${ENDPOINT_TAG}:${endpoint}}`;
@@ -203,7 +277,9 @@ function scenarioThresholds(run: ScenarioRun, file: ThresholdsFile): Record<stri
     const endpoint = taggedEndpoint(metric);
     if (endpoint !== undefined && !(spec.endpoints as string[]).includes(endpoint)) continue;
     if (metric === EVENTS_ACCEPTED_METRIC) {
-      if (INGESTION_OBJECTIVE_SCENARIOS.includes(spec.name)) {
+      const objective = ingestionObjectiveRate(file) ?? 0;
+      const asked = requestedRate(spec, run.durationSeconds);
+      if (INGESTION_OBJECTIVE_SCENARIOS.includes(spec.name) && asked >= objective) {
         thresholds[metric] = expressions.map((e) => acceptedCountThreshold(e, run.durationSeconds));
       }
       continue;
@@ -220,6 +296,9 @@ function scenarioThresholds(run: ScenarioRun, file: ThresholdsFile): Record<stri
     for (const status of COUNTED_STATUSES) declare(statusMetric(endpoint, status));
   }
   declare('dropped_iterations', ['count==0']);
+  for (const start of windowStarts(run.durationSeconds)) {
+    for (const metric of WINDOW_METRICS) declare(windowMetric(metric, start));
+  }
   return thresholds;
 }
 

@@ -9,18 +9,29 @@
  * - totals add up the scenario's endpoints, so the readiness requests of `setup()` are left out;
  * - rates are per second of the scheduled run, as the local runner's are, not k6's own counter rates,
  *   which divide by the whole test run including setup and the graceful stop;
- * - no `timeline`, `knee` or `server`: k6's summary has no time series.
+ * - the timeline has a point per 5-second window, not per second: k6's data has no time series, only the
+ *   per-window sub-metrics k6-options.ts declares (each iteration's metrics carry its window's tag). The
+ *   knee is looked for in those windows with the local runner's rule (knee.ts), a window at a time
+ *   rather than sliding a second at a time;
+ * - k6 does not say when it dropped an iteration (`dropped_iterations` carries no VU tags): the run's
+ *   dropped count is exact, its split over the windows an estimate (iterations due in the window minus
+ *   those started in it);
+ * - no `server` figures, and no machine class unless `LOAD_MACHINE_CLASS` names it: `npm run load`
+ *   fills both in after k6 has written the summary.
  */
-import type { EndpointSummary, LatencyFigures, LoadSummary } from './summary-format.ts';
+import type { EndpointSummary, LatencyFigures, LoadSummary, TimelinePoint } from './summary-format.ts';
 import { SUMMARY_SCHEMA_VERSION } from './summary-format.ts';
 import {
   COUNTED_STATUSES,
   EVENTS_ACCEPTED_METRIC,
   endpointMetric,
   statusMetric,
+  windowMetric,
+  windowStarts,
   type ScenarioRun,
 } from './k6-options.ts';
-import { rateAt, type ScenarioSpec } from './scenarios.ts';
+import { firstKnee, KNEE_WINDOW_SECONDS, measuresKnee, type KneeLimits, type KneeWindow } from './knee.ts';
+import { iterationsDue, rateAt, requestedRate } from './scenarios.ts';
 
 /** Where handleSummary writes the summary unless `SUMMARY_FILE` says otherwise (relative to k6's working directory). */
 export const DEFAULT_SUMMARY_FILE = 'load-summary.json';
@@ -50,6 +61,10 @@ export interface SummaryContext {
   target: string;
   /** When handleSummary ran: the run started `testRunDurationMs` before. */
   endedAt: Date;
+  /** What breaks a window (k6-options.ts `kneeLimits`, from the generated thresholds). */
+  kneeLimits: KneeLimits;
+  /** The generator machine's class when the environment names it (`LOAD_MACHINE_CLASS`). */
+  machineClass?: string;
 }
 
 /** The common summary of a k6 run. */
@@ -62,14 +77,18 @@ export function toLoadSummary(data: K6SummaryData, context: SummaryContext): Loa
   const total = sum(all.map((e) => e.requests));
   const failed = sum(all.map((e) => e.failed));
   const accepted = metricValue(data, EVENTS_ACCEPTED_METRIC, 'count');
+  const windows = kneeWindows(data, context.run);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     scenario: spec.name,
     generator: 'k6',
     target: context.target,
+    // k6 was given the URL; `npm run load` says so when it started the API itself.
+    targetKind: 'given-url',
+    ...(context.machineClass && { machineClass: context.machineClass }),
     startedAt: new Date(context.endedAt.getTime() - Math.round(data.state.testRunDurationMs)).toISOString(),
     durationSeconds,
-    requestedRate: peakRate(spec, durationSeconds),
+    requestedRate: requestedRate(spec, durationSeconds),
     iterations: {
       started: metricValue(data, 'iterations', 'count'),
       dropped: metricValue(data, 'dropped_iterations', 'count'),
@@ -84,6 +103,89 @@ export function toLoadSummary(data: K6SummaryData, context: SummaryContext): Loa
     eventsAccepted: { count: accepted, ratePerSecond: accepted / durationSeconds },
     endpoints,
     expectedEndpoints: [...spec.endpoints],
+    ...(windows && { timeline: windows.map(timelinePoint) }),
+    ...(windows && measuresKnee(spec) && { knee: firstKnee(windows, context.kneeLimits) }),
+  };
+}
+
+interface MeasuredWindow extends KneeWindow {
+  /** Iterations the schedule had due in the window. */
+  due: number;
+  iterations: number;
+  latency: LatencyFigures | undefined;
+}
+
+/**
+ * The run's 5-second windows from the per-window sub-metrics, or undefined when the data has none (a
+ * script that declared no windows). Dropped iterations are spread over the windows in proportion to the
+ * iterations each one is short of its schedule, so they add up to k6's exact count.
+ */
+function kneeWindows(data: K6SummaryData, run: ScenarioRun): MeasuredWindow[] | undefined {
+  const starts = windowStarts(run.durationSeconds);
+  if (!starts.every((start) => data.metrics[windowMetric('http_reqs', start)] !== undefined)) return undefined;
+  const measured = starts.map((start) => {
+    const lengthSeconds = Math.min(KNEE_WINDOW_SECONDS, run.durationSeconds - start);
+    const requests = metricValue(data, windowMetric('http_reqs', start), 'count');
+    const latency = requests > 0 ? latencyFigures(data.metrics[windowMetric('http_req_duration', start)]) : undefined;
+    return {
+      startSeconds: start,
+      lengthSeconds,
+      targetRate: run.spec.traffic.reduce((sum, part) => sum + rateAt(part, start + 0.5, run.durationSeconds), 0),
+      due: iterationsDue(run.spec, start, start + lengthSeconds, run.durationSeconds),
+      iterations: metricValue(data, windowMetric('iterations', start), 'count'),
+      requests,
+      failed: metricValue(data, windowMetric('http_req_failed', start), 'passes'),
+      latency,
+      p95Ms: latency?.p95Ms,
+      eventsAccepted: metricValue(data, windowMetric(EVENTS_ACCEPTED_METRIC, start), 'count'),
+    };
+  });
+  const dropped = metricValue(data, 'dropped_iterations', 'count');
+  const shares = spread(
+    dropped,
+    measured.map((w) => w.due - w.iterations),
+  );
+  return measured.map((window, index) => ({
+    ...window,
+    dropped: shares[index] ?? 0,
+    ...(dropped > 0 && { droppedEstimated: true }),
+  }));
+}
+
+/**
+ * `total` split into whole numbers in proportion to the positive `shortfalls` (largest remainder); all of
+ * it on the largest shortfall when none is positive.
+ */
+function spread(total: number, shortfalls: number[]): number[] {
+  const weights = shortfalls.map((shortfall) => Math.max(0, shortfall));
+  const weightSum = sum(weights);
+  if (total === 0) return weights.map(() => 0);
+  if (weightSum === 0) {
+    const largest = shortfalls.indexOf(Math.max(...shortfalls));
+    return shortfalls.map((_, index) => (index === largest ? total : 0));
+  }
+  const exact = weights.map((weight) => (total * weight) / weightSum);
+  const shares = exact.map(Math.floor);
+  const byRemainder = exact.map((value, index) => ({ index, remainder: value - Math.floor(value) }));
+  byRemainder.sort((a, b) => b.remainder - a.remainder);
+  for (let left = total - sum(shares), i = 0; left > 0; left--, i++) {
+    const index = byRemainder[i % byRemainder.length]?.index ?? 0;
+    shares[index] = (shares[index] ?? 0) + 1;
+  }
+  return shares;
+}
+
+function timelinePoint(window: MeasuredWindow): TimelinePoint {
+  return {
+    t: window.startSeconds,
+    lengthSeconds: window.lengthSeconds,
+    targetRate: window.due / window.lengthSeconds,
+    iterations: window.iterations,
+    dropped: window.dropped,
+    requests: window.requests,
+    failed: window.failed,
+    ...(window.latency && { latency: window.latency }),
+    eventsAccepted: window.eventsAccepted,
   };
 }
 
@@ -124,6 +226,14 @@ export function summaryText(summary: LoadSummary, data: K6SummaryData): string {
     const figures = latency.length > 0 ? latency.map((ms) => ms.toFixed(2)) : ['-', '-', '-', '-'];
     const success = e.requests === 0 ? '-' : percent(e.successRate);
     lines.push(`  ${name.padEnd(32)}${columns([String(e.requests), String(e.failed), success, ...figures])}`);
+  }
+  if (summary.knee) {
+    lines.push(
+      '',
+      `  knee        at ${summary.knee.atSeconds} s, ${summary.knee.targetRate}/s asked: ${summary.knee.reason}`,
+    );
+  } else if (summary.knee === null) {
+    lines.push('', '  knee        none: p95, errors and dropped iterations held in every 5-second window');
   }
   lines.push('', ...thresholdLines(data), '');
   return lines.join('\n');
@@ -176,19 +286,6 @@ function latencyFigures(metric: K6SummaryMetric | undefined): LatencyFigures | u
     p99Ms: values['p(99)'] ?? 0,
     maxMs: values.max ?? 0,
   };
-}
-
-/** Peak iterations/s of all parts together: rates are piecewise linear, so the peak is at a stage boundary. */
-function peakRate(spec: ScenarioSpec, durationSeconds: number): number {
-  const boundaries = [0, durationSeconds];
-  for (const part of spec.traffic) {
-    let elapsed = 0;
-    for (const stage of part.stages ?? []) {
-      elapsed += stage.durationShare * durationSeconds;
-      boundaries.push(Math.min(elapsed, durationSeconds));
-    }
-  }
-  return Math.max(...boundaries.map((t) => sum(spec.traffic.map((part) => rateAt(part, t, durationSeconds)))));
 }
 
 function metricValue(data: K6SummaryData, metric: string, key: string): number {

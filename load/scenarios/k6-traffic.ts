@@ -3,19 +3,29 @@
  * load/src/runner/traffic.ts does them), a readiness check for setup(), and handleSummary. Each entry
  * script builds one {@link K6Script} and exports its parts. Runs only in k6.
  *
- * Environment: TARGET_URL (default http://127.0.0.1:3000), API_KEY (required), RATE, DURATION,
- * SUMMARY_FILE.
+ * Environment: TARGET_URL (default http://127.0.0.1:8080, where `npm start` serves), API_KEY
+ * (required), RATE, DURATION, SUMMARY_FILE, LOAD_MACHINE_CLASS (recorded in the summary).
  */
 import { check, fail, sleep } from 'k6';
+import exec from 'k6/execution';
 import http, { type Params } from 'k6/http';
 import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import type { ApiEndpoint } from '../../api/src/observability/metric-definitions';
-import { ENDPOINT_TAG, EVENTS_ACCEPTED_METRIC, k6Options, parseThresholdsFile, resolveRun } from './k6-options.ts';
+import {
+  ENDPOINT_TAG,
+  EVENTS_ACCEPTED_METRIC,
+  WINDOW_TAG,
+  k6Options,
+  kneeLimits,
+  parseThresholdsFile,
+  resolveRun,
+  windowStartOf,
+} from './k6-options.ts';
 import { summaryFiles, type K6SummaryData } from './k6-summary.ts';
 import { eventBody, pickIteration, type IterationKind, type ScenarioSpec, type TrafficPart } from './scenarios.ts';
 
-const DEFAULT_TARGET_URL = 'http://127.0.0.1:3000';
+const DEFAULT_TARGET_URL = 'http://127.0.0.1:8080';
 
 /** `limit` of inbox polls whose traffic part sets none (the local runner's default too). */
 const DEFAULT_INBOX_LIMIT = 20;
@@ -61,13 +71,28 @@ export function k6Script(spec: ScenarioSpec): K6Script {
     iteration: (partName) => {
       const part = run.spec.traffic.find((p) => p.name === partName);
       if (!part) throw new Error(`Scenario ${spec.name} has no traffic part '${partName}'`);
-      return () => iterate(api, part);
+      return () => iterate(api, part, run.durationSeconds);
     },
-    handleSummary: (data) => summaryFiles(data, { run, target: targetUrl, endedAt: new Date() }, __ENV),
+    handleSummary: (data) =>
+      summaryFiles(
+        data,
+        {
+          run,
+          target: targetUrl,
+          endedAt: new Date(),
+          kneeLimits: kneeLimits(thresholds),
+          ...(__ENV.LOAD_MACHINE_CLASS && { machineClass: __ENV.LOAD_MACHINE_CLASS }),
+        },
+        __ENV,
+      ),
   };
 }
 
-function iterate(api: ApiClient, part: TrafficPart): void {
+function iterate(api: ApiClient, part: TrafficPart, durationSeconds: number): void {
+  // Every metric this iteration emits (requests, the iteration, events accepted) carries its window, so
+  // the end-of-test data has per-window figures: the timeline and the knee (k6-summary.ts).
+  const windowStart = windowStartOf(Date.now() - exec.scenario.startTime, durationSeconds);
+  exec.vu.metrics.tags[WINDOW_TAG] = String(windowStart);
   runIteration(api, pickIteration(part.mix, Math.random()), part.inboxLimit ?? DEFAULT_INBOX_LIMIT);
   if (part.thinkTimeSeconds > 0) sleep(part.thinkTimeSeconds);
 }

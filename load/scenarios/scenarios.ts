@@ -179,6 +179,41 @@ export function rateAt(part: TrafficPart, elapsedSeconds: number, durationSecond
   return from;
 }
 
+/**
+ * Peak iterations per second the run asks for, all traffic parts together: the `requestedRate` of its
+ * summary. Rates are piecewise linear, so the peak sits at a stage boundary.
+ */
+export function requestedRate(spec: ScenarioSpec, durationSeconds: number): number {
+  const boundaries = [0, durationSeconds];
+  for (const part of spec.traffic) {
+    let elapsed = 0;
+    for (const stage of part.stages ?? []) {
+      elapsed += stage.durationShare * durationSeconds;
+      boundaries.push(Math.min(elapsed, durationSeconds));
+    }
+  }
+  const total = (t: number): number => spec.traffic.reduce((sum, part) => sum + rateAt(part, t, durationSeconds), 0);
+  return Math.max(...boundaries.map(total));
+}
+
+/** Iterations due between `fromSeconds` and `toSeconds` of a run, all parts together (the integral of the rate). */
+export function iterationsDue(
+  spec: ScenarioSpec,
+  fromSeconds: number,
+  toSeconds: number,
+  durationSeconds: number,
+): number {
+  const end = Math.min(toSeconds, durationSeconds);
+  // Midpoint rule in 10 ms steps: exact on a constant rate and within a step's worth on a ramp.
+  const step = 0.01;
+  let due = 0;
+  for (let t = fromSeconds; t < end; t += step) {
+    const width = Math.min(step, end - t);
+    due += spec.traffic.reduce((sum, part) => sum + rateAt(part, t + width / 2, durationSeconds), 0) * width;
+  }
+  return due;
+}
+
 /** Picks an iteration kind by weight for a uniform `random` in [0, 1). */
 export function pickIteration(mix: WeightedIteration[], random: number): IterationKind {
   const total = mix.reduce((sum, entry) => sum + entry.weight, 0);

@@ -24,18 +24,24 @@ export interface EndpointSummary {
   successRate: number;
   /** Undefined when there were no requests. */
   latency?: LatencyFigures;
-  /** Responses by status code (`0` = no response). */
+  /** Responses by status code (`0` = no response; `other` = statuses k6 was not told to count one by one). */
   byStatus: Record<string, number>;
 }
 
-/** One second of a run (local runner only: k6's summary has no time series). */
+/**
+ * One point of a run's timeline: a second (local runner) or a 5-second window (k6, whose end-of-test
+ * data holds per-window figures only). Counts are over the whole point.
+ */
 export interface TimelinePoint {
-  /** Seconds since the start of the run (the point covers [t, t+1)). */
+  /** Seconds since the start of the run (the point covers [t, t + lengthSeconds)). */
   t: number;
-  /** Iterations per second the scenario asked for at this second. */
+  /** Length of the point in seconds; 1 when absent. */
+  lengthSeconds?: number;
+  /** Iterations per second the scenario asked for over this point (on average). */
   targetRate: number;
   /** Iterations started. */
   iterations: number;
+  /** Iterations due but not started. k6 does not say when it dropped one: its windows carry an estimate. */
   dropped: number;
   requests: number;
   failed: number;
@@ -66,11 +72,31 @@ export interface ServerFigures {
   lookups: { gsi: number; scan: number };
 }
 
+/**
+ * What the run loaded: the API `npm run load` started on the generator's machine with its embedded
+ * engine, or an API at a URL it was given (a deployed stage, or one started by hand).
+ */
+export const TARGET_KINDS = ['started-by-runner', 'given-url'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** What a machine class may be spelled with: it names baseline folders, e.g. `linux-x64-4cpu-16gb`. */
+export const MACHINE_CLASS_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
 export interface LoadSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
   scenario: ScenarioName;
   generator: 'k6' | 'local-runner';
   target: string;
+  /**
+   * Which kind of target was loaded; with `generator`, `machineClass` and `requestedRate`, what makes two
+   * runs comparable. Absent in summaries written before it was recorded.
+   */
+  targetKind?: TargetKind;
+  /**
+   * The class of machine that generated the load (and, for `started-by-runner`, served it), e.g.
+   * `linux-x64-4cpu-16gb`, or the name `LOAD_MACHINE_CLASS` gave it. Absent when unknown.
+   */
+  machineClass?: string;
   startedAt: string;
   durationSeconds: number;
   /** Peak iterations per second the scenario asked for (all traffic parts together). */
@@ -86,6 +112,7 @@ export interface LoadSummary {
     successRate: number;
     /** Requests per second over the run. */
     ratePerSecond: number;
+    /** As an endpoint's `byStatus`, over all endpoints. */
     byStatus: Record<string, number>;
   };
   /** Events accepted (201 on POST /v1/events): count and per second over the run. */
@@ -95,7 +122,10 @@ export interface LoadSummary {
   /** Endpoints the scenario exercises: each must have samples. */
   expectedEndpoints: string[];
   timeline?: TimelinePoint[];
-  /** Stress runs: where p95 or errors broke; null when they never did. */
+  /**
+   * Runs that ramp past capacity: where p95, errors or dropped iterations broke. `null` when it was
+   * measured and no window broke; absent when it was not measured (no knee is not the same as "held").
+   */
   knee?: Knee | null;
   server?: ServerFigures;
 }

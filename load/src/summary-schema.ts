@@ -7,7 +7,9 @@ import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import addFormats from 'ajv-formats';
 import { SCENARIO_NAMES } from '../scenarios/scenarios';
 import {
+  MACHINE_CLASS_PATTERN,
   SUMMARY_SCHEMA_VERSION,
+  TARGET_KINDS,
   type EndpointSummary,
   type Knee,
   type LatencyFigures,
@@ -34,7 +36,8 @@ const rate = { type: 'number', minimum: 0 } as const;
 const ratio = { type: 'number', minimum: 0, maximum: 1 } as const;
 const countsByStatus: JSONSchemaType<Record<string, number>> = {
   type: 'object',
-  propertyNames: { pattern: '^[0-9]+$' },
+  // `other`: k6 counts only the statuses declared in advance (k6-options.ts COUNTED_STATUSES).
+  propertyNames: { pattern: '^([0-9]+|other)$' },
   additionalProperties: count,
   required: [],
 };
@@ -65,6 +68,7 @@ const timelinePointSchema: JSONSchemaType<TimelinePoint> = {
   required: ['t', 'targetRate', 'iterations', 'dropped', 'requests', 'failed', 'eventsAccepted'],
   properties: {
     t: { type: 'number', minimum: 0 },
+    lengthSeconds: { type: 'number', exclusiveMinimum: 0, nullable: true },
     targetRate: rate,
     iterations: count,
     dropped: count,
@@ -145,6 +149,8 @@ export const LOAD_SUMMARY_SCHEMA: JSONSchemaType<LoadSummary> = {
     scenario: { type: 'string', enum: [...SCENARIO_NAMES] },
     generator: { type: 'string', enum: ['k6', 'local-runner'] },
     target: { type: 'string', minLength: 1 },
+    targetKind: { type: 'string', enum: [...TARGET_KINDS], nullable: true },
+    machineClass: { type: 'string', pattern: MACHINE_CLASS_PATTERN, nullable: true },
     startedAt: { type: 'string', format: 'date-time' },
     durationSeconds: { type: 'number', exclusiveMinimum: 0 },
     requestedRate: rate,

@@ -32,7 +32,13 @@ interface RunShape {
   expectedEndpoints?: string[];
   knee?: Knee | null;
   requestedRate?: number;
+  /** Undefined leaves the field out, as summaries written before it was recorded do. */
+  targetKind?: LoadSummary['targetKind'];
+  machineClass?: string | undefined;
+  startedAt?: string;
 }
+
+const MACHINE = 'linux-x64-8cpu-16gb';
 
 const DURATION_SECONDS = 60;
 
@@ -62,7 +68,8 @@ function makeSummary(shape: RunShape = {}): LoadSummary {
     scenario,
     generator: shape.generator ?? 'local-runner',
     target: 'http://127.0.0.1:3000',
-    startedAt: '2025-06-01T12:00:00.000Z',
+    ...comparability(shape),
+    startedAt: shape.startedAt ?? '2025-06-01T12:00:00.000Z',
     durationSeconds: DURATION_SECONDS,
     requestedRate: shape.requestedRate ?? 1000,
     iterations: { started: total, dropped: shape.dropped ?? 0 },
@@ -81,6 +88,13 @@ function makeSummary(shape: RunShape = {}): LoadSummary {
     expectedEndpoints: shape.expectedEndpoints ?? [...SCENARIOS[scenario].endpoints],
     ...(shape.knee !== undefined && { knee: shape.knee }),
   };
+}
+
+/** A run of the local runner against the API it started, on MACHINE, unless the shape says otherwise. */
+function comparability(shape: RunShape): Pick<LoadSummary, 'targetKind' | 'machineClass'> {
+  const targetKind = 'targetKind' in shape ? shape.targetKind : 'started-by-runner';
+  const machineClass = 'machineClass' in shape ? shape.machineClass : MACHINE;
+  return { ...(targetKind && { targetKind }), ...(machineClass !== undefined && { machineClass }) };
 }
 
 function row(verdict: Verdict, metric: string): VerdictRow {
@@ -253,6 +267,20 @@ describe('compareRun', () => {
       expect(row(verdict, 'POST /v1/events p95')).toMatchObject({ ok: false, allowed: { value: 15 } });
     });
 
+    it('does not gate ingestion throughput when the run asked for less than the objective, saying why', () => {
+      const verdict = compareRun(makeSummary({ requestedRate: 50, eventsPerSecond: 50 }), undefined);
+
+      expect(verdict.pass).toBe(true);
+      expect(row(verdict, 'events accepted/s')).toMatchObject({
+        current: 50,
+        gated: false,
+        note: "not gated: the run asked for 50/s, below the objective's 1,000/s",
+      });
+      expect(renderVerdictMarkdown(verdict)).toContain(
+        '| events accepted/s | — | 50.0/s | — | ≥ 1,000.0/s (SLO) | ➖ not gated |',
+      );
+    });
+
     it('gates ingestion throughput only in event_ingestion', () => {
       const verdict = compareRun(makeSummary({ scenario: 'inbox_polling', eventsPerSecond: 200 }), undefined);
 
@@ -357,21 +385,118 @@ describe('compareRun', () => {
     });
 
     it('does not gate the knee when the baseline found none', () => {
-      const verdict = compareRun(makeSummary({ ...overloaded, knee: knee(1700) }), makeSummary(overloaded));
+      const verdict = compareRun(
+        makeSummary({ ...overloaded, knee: knee(1700) }),
+        makeSummary({ ...overloaded, knee: null }),
+      );
 
-      expect(row(verdict, 'knee achieved rate vs baseline')).toMatchObject({ gated: false, current: 1700 });
+      expect(row(verdict, 'knee achieved rate vs baseline')).toMatchObject({
+        gated: false,
+        current: 1700,
+        note: 'the baseline found no knee up to 3000/s; this run broke at 1700/s',
+      });
+    });
+
+    it('fails a run whose knee was not measured, saying so rather than that it held', () => {
+      const verdict = compareRun(makeSummary(overloaded), undefined);
+
+      expect(failedMetrics(verdict)).toEqual(['knee achieved rate']);
+      expect(row(verdict, 'knee achieved rate').note).toMatch(/^not measured: /);
+      expect(renderVerdictMarkdown(verdict)).not.toContain('held');
+    });
+
+    it('passes a run that measured no knee, saying it was measured', () => {
+      const verdict = compareRun(makeSummary({ ...overloaded, knee: null }), undefined);
+
+      expect(verdict.pass).toBe(true);
+      expect(row(verdict, 'knee achieved rate')).toMatchObject({ ok: true, gated: true });
+      expect(row(verdict, 'knee achieved rate').note).toMatch(/^measured, none found: .* up to the peak of 3,000\/s/);
+    });
+
+    it.each<[string, Knee | null | undefined, Knee | null | undefined, string]>([
+      ['this run', undefined, knee(2000), 'this run did not measure a knee, so there is nothing to compare'],
+      [
+        'the baseline',
+        knee(1700),
+        undefined,
+        'the baseline did not measure a knee, so there is nothing to compare against',
+      ],
+    ])('does not compare knees when %s did not measure one', (_which, now, before, note) => {
+      const verdict = compareRun(
+        makeSummary({ ...overloaded, knee: now }),
+        makeSummary({ ...overloaded, knee: before }),
+      );
+
+      expect(row(verdict, 'knee achieved rate vs baseline')).toMatchObject({ gated: false, note });
     });
   });
 
-  it('notes a baseline from another generator or rate', () => {
-    const baseline = makeSummary({ generator: 'k6', requestedRate: 500 });
+  describe('comparability with the baseline', () => {
+    // A p95 three times the baseline's: a regression, if the two runs measured the same thing.
+    const regressed = (shape: RunShape = {}): LoadSummary =>
+      makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 60 } }, ...shape });
+    const baseline = makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 20 } } });
 
-    const verdict = compareRun(makeSummary(), baseline);
+    it('gates a baseline of the same generator, target kind, machine class and rate', () => {
+      const verdict = compareRun(regressed(), baseline);
 
-    expect(verdict.notes).toEqual([
-      expect.stringContaining('The baseline came from k6, this run from local-runner'),
-      expect.stringContaining('different rates (500/s in the baseline, 1000/s now)'),
-    ]);
+      expect(verdict.incomparable).toEqual([]);
+      expect(failedMetrics(verdict)).toEqual(['POST /v1/events p95 vs baseline']);
+    });
+
+    it.each<[string, RunShape, string]>([
+      ['generator', { generator: 'k6' }, 'generator differs (baseline local-runner, this run k6)'],
+      [
+        'target kind',
+        { targetKind: 'given-url' },
+        'target kind differs (baseline started-by-runner, this run given-url)',
+      ],
+      [
+        'machine class',
+        { machineClass: 'linux-x64-4cpu-16gb' },
+        `machine class differs (baseline ${MACHINE}, this run linux-x64-4cpu-16gb)`,
+      ],
+      ['requested rate', { requestedRate: 500 }, 'requested rate differs (baseline 1,000/s, this run 500/s)'],
+    ])('shows but does not gate a baseline whose %s differs, and says why', (_field, shape, reason) => {
+      const verdict = compareRun(regressed(shape), baseline);
+
+      expect(verdict.incomparable).toEqual([expect.stringContaining(reason)]);
+      expect(row(verdict, 'POST /v1/events p95 vs baseline')).toMatchObject({
+        baseline: 20,
+        current: 60,
+        gated: false,
+      });
+      expect(verdict.rows.filter((candidate) => candidate.metric.endsWith('vs baseline')).every((r) => !r.gated)).toBe(
+        true,
+      );
+      expect(verdict.notes).toContainEqual(
+        expect.stringMatching(/^No comparable baseline: .*the SLO gates still apply/),
+      );
+      expect(verdict.notes.join('\n')).toContain(reason);
+    });
+
+    it('treats a baseline that records no target kind or machine class as not comparable, naming the command', () => {
+      const legacy = makeSummary({
+        targetKind: undefined,
+        machineClass: undefined,
+        endpoints: { 'POST /v1/events': { p95Ms: 20 } },
+      });
+
+      const verdict = compareRun(regressed(), legacy);
+
+      expect(verdict.pass).toBe(true);
+      expect(verdict.incomparable).toEqual([
+        'the baseline records no target kind (written before runs recorded it: re-record it with `npm run load:baselines`)',
+        'the baseline records no machine class (written before runs recorded it: re-record it with `npm run load:baselines`)',
+      ]);
+    });
+
+    it('does not gate a run that records no machine class (a k6 run started by hand)', () => {
+      const verdict = compareRun(regressed({ machineClass: undefined }), baseline);
+
+      expect(verdict.pass).toBe(true);
+      expect(verdict.incomparable).toEqual([expect.stringContaining('this run records no machine class')]);
+    });
   });
 
   it('shows but does not gate the comparison with a baseline that asked for another rate', () => {
@@ -464,23 +589,82 @@ describe('runCompareCli', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('exits 0 on a passing run and says there is no baseline', () => {
+  it('exits 0 on a passing run and says there is no comparable baseline', () => {
     const summary = write('run.json', makeSummary());
 
     expect(run(summary)).toBe(0);
     expect(out).toMatch(/^## Load gate: ✅ PASS/);
-    expect(out).toContain('No --baseline given and no baselines/event_ingestion.json: absolute gates only');
+    expect(out).toContain(`\`${summary}\` against the SLO spec only (no baseline).`);
+    expect(out).toContain(
+      `No comparable baseline in baselines/ for this run (event_ingestion, local-runner, started-by-runner, ${MACHINE}, 1,000/s): SLO gates only`,
+    );
     expect(err).toBe('');
   });
 
-  it("exits 1 on a regression against the scenario's committed baseline", () => {
-    const summary = write('run.json', makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 60 } } }));
-    mkdirSync(baselinesDir);
-    write('baselines/event_ingestion.json', makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 40 } } }));
+  describe('without --baseline', () => {
+    const baselineOf = (path: string, shape: RunShape): void => {
+      mkdirSync(join(baselinesDir, path, '..'), { recursive: true });
+      write(join('baselines', path), makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 40 } }, ...shape }));
+    };
+    const regressed = (): string => write('run.json', makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 60 } } }));
 
-    expect(run(summary)).toBe(1);
-    expect(out).toContain('against the SLO spec and `baselines/event_ingestion.json`');
-    expect(out).toContain('| POST /v1/events p95 vs baseline | 40.0 ms | 60.0 ms |');
+    it("picks the baseline of the run's machine class and generator among several, and fails on a regression", () => {
+      baselineOf(`${MACHINE}/local-runner/event_ingestion.json`, {});
+      baselineOf(`${MACHINE}/k6/event_ingestion.json`, {
+        generator: 'k6',
+        endpoints: { 'POST /v1/events': { p95Ms: 80 } },
+      });
+      baselineOf('github-ubuntu-24.04/local-runner/event_ingestion.json', { machineClass: 'github-ubuntu-24.04' });
+      baselineOf(`${MACHINE}/local-runner/inbox_polling.json`, { scenario: 'inbox_polling' });
+
+      expect(run(regressed())).toBe(1);
+      expect(out).toContain(`against the SLO spec and \`baselines/${MACHINE}/local-runner/event_ingestion.json\``);
+      expect(out).toContain('| POST /v1/events p95 vs baseline | 40.0 ms | 60.0 ms |');
+      expect(out).toContain('recorded with the same generator, target kind, machine class and requested rate');
+    });
+
+    it('takes the latest of two comparable baselines', () => {
+      baselineOf('a/event_ingestion.json', { startedAt: '2025-06-01T12:00:00.000Z' });
+      baselineOf('b/event_ingestion.json', {
+        startedAt: '2025-07-01T12:00:00.000Z',
+        endpoints: { 'POST /v1/events': { p95Ms: 70 } },
+      });
+
+      expect(run(regressed())).toBe(0);
+      expect(out).toContain('`baselines/b/event_ingestion.json`');
+    });
+
+    it('passes over baselines that are not comparable, saying why, and keeps the SLO gates', () => {
+      baselineOf('event_ingestion.json', { targetKind: undefined, machineClass: undefined });
+      baselineOf('github-ubuntu-24.04/local-runner/event_ingestion.json', { machineClass: 'github-ubuntu-24.04' });
+      write('baselines/notes.json', '{"not": "a summary"}');
+
+      expect(run(regressed())).toBe(0);
+      expect(out).toContain('against the SLO spec only (no baseline)');
+      expect(out).toContain(
+        'Not comparable: `baselines/event_ingestion.json`: the baseline records no target kind (written before runs recorded it: re-record it with `npm run load:baselines`)',
+      );
+      expect(out).toContain(
+        `Not comparable: \`baselines/github-ubuntu-24.04/local-runner/event_ingestion.json\`: machine class differs (baseline github-ubuntu-24.04, this run ${MACHINE})`,
+      );
+      expect(out).toContain('Skipped `baselines/notes.json` under baselines/: not a valid load summary');
+      expect(out).toContain('| POST /v1/events p95 | — | 60.0 ms | — | < 100.0 ms (SLO) | ✅ |');
+    });
+  });
+
+  it('shows a --baseline that is not comparable without gating it', () => {
+    const summary = write('run.json', makeSummary({ endpoints: { 'POST /v1/events': { p95Ms: 60 } } }));
+    const baseline = write(
+      'base.json',
+      makeSummary({ machineClass: 'other', endpoints: { 'POST /v1/events': { p95Ms: 40 } } }),
+    );
+
+    expect(run(summary, '--baseline', baseline)).toBe(0);
+    expect(out).toContain(`against the SLO spec only: \`${baseline}\` is not a comparable baseline`);
+    expect(out).toContain(
+      '| POST /v1/events p95 vs baseline | 40.0 ms | 60.0 ms | +20.0 ms (+50.0 %) | ≤ 46.0 ms (+15 %) | ➖ not gated |',
+    );
+    expect(out).toContain(`No comparable baseline: machine class differs (baseline other, this run ${MACHINE})`);
   });
 
   it('applies tolerance flags and writes the markdown to --markdown-out', () => {

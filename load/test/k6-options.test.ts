@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { K6_ENDPOINT_TAG, K6_EVENTS_ACCEPTED_METRIC } from '../../monitoring/generate/k6-thresholds';
+import { SLO_SPEC } from '../../monitoring/slo-spec';
+import { sloKneeLimits } from '../src/runner/run-scenario';
 import {
   COUNTED_STATUSES,
   ENDPOINT_TAG,
   EVENTS_ACCEPTED_METRIC,
+  WINDOW_METRICS,
+  WINDOW_TAG,
+  ingestionObjectiveRate,
   k6Options,
+  kneeLimits,
+  windowStartOf,
+  windowStarts,
   parseThresholdsFile,
   resolveRun,
   type K6ConstantArrivalRate,
@@ -81,6 +89,16 @@ describe('k6Options', () => {
 
     it('fails the run when iterations are dropped', () => {
       expect(options.thresholds.dropped_iterations).toEqual(['count==0']);
+    });
+
+    it('declares the per-window sub-metrics of every 5-second window of the run', () => {
+      const starts = Array.from({ length: Math.ceil(spec.durationSeconds / 5) }, (_, index) => index * 5);
+      for (const start of starts) {
+        for (const metric of WINDOW_METRICS) {
+          expect(options.thresholds[`${metric}{${WINDOW_TAG}:${start}}`]).toEqual([]);
+        }
+      }
+      expect(options.thresholds).not.toHaveProperty([`http_reqs{${WINDOW_TAG}:${spec.durationSeconds}}`]);
     });
 
     it('reports p50, p95, p99 and sample counts of trends', () => {
@@ -167,9 +185,15 @@ describe('k6Options', () => {
       });
     });
 
-    it('does not change the ingestion objective', () => {
-      expect(optionsFor(SCENARIOS.event_ingestion, { RATE: '500' }).thresholds[EVENTS_ACCEPTED_METRIC]).toEqual([
+    it('keeps the ingestion objective at a rate at or above it, and never changes it', () => {
+      expect(optionsFor(SCENARIOS.event_ingestion, { RATE: '2000' }).thresholds[EVENTS_ACCEPTED_METRIC]).toEqual([
         'count>=60000',
+      ]);
+    });
+
+    it('leaves the ingestion objective out when the run asks for less than its rate', () => {
+      expect(optionsFor(SCENARIOS.event_ingestion, { RATE: '500' }).thresholds).not.toHaveProperty([
+        EVENTS_ACCEPTED_METRIC,
       ]);
     });
 
@@ -220,6 +244,45 @@ describe('k6Options', () => {
     expect(() => optionsFor(SCENARIOS.event_ingestion, {}, file)).toThrow(
       "Unexpected events_accepted threshold 'count>5'",
     );
+  });
+});
+
+describe('windowStarts and windowStartOf', () => {
+  it('cuts a run into 5-second windows, the last one shorter when the run is', () => {
+    expect(windowStarts(10)).toEqual([0, 5]);
+    expect(windowStarts(12)).toEqual([0, 5, 10]);
+    expect(windowStarts(2)).toEqual([0]);
+  });
+
+  it.each([
+    [0, 0],
+    [4999, 0],
+    [5000, 5],
+    [11_999, 10],
+    // k6 starts one more iteration at the very end of a constant rate: it belongs to the last window.
+    [12_000, 10],
+    [60_000, 10],
+  ])('puts %d ms into a 12 s run in the window starting at %d s', (elapsedMs, start) => {
+    expect(windowStartOf(elapsedMs, 12)).toBe(start);
+  });
+});
+
+describe('kneeLimits', () => {
+  it('reads the ingestion p95 target and the maximum failure rate from the thresholds, as the SLO spec has them', () => {
+    expect(kneeLimits(generated)).toEqual(sloKneeLimits(SLO_SPEC));
+  });
+
+  it('names the threshold it cannot find', () => {
+    expect(() => kneeLimits({ thresholds: { http_req_failed: ['rate<0.001'] } })).toThrow(
+      'http_req_duration{endpoint:POST /v1/events}',
+    );
+  });
+});
+
+describe('ingestionObjectiveRate', () => {
+  it('is the rate of the events_accepted threshold', () => {
+    expect(ingestionObjectiveRate(generated)).toBe(SLO_SPEC.ingestion.minimumEventsPerSecond);
+    expect(ingestionObjectiveRate({ thresholds: {} })).toBeUndefined();
   });
 });
 

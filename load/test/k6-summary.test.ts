@@ -10,6 +10,7 @@ import {
 } from '../scenarios/k6-summary';
 import { SCENARIOS } from '../scenarios/scenarios';
 import { SUMMARY_SCHEMA_VERSION } from '../scenarios/summary-format';
+import { parseSummary } from '../src/summary-schema';
 
 const POST = 'POST /v1/events';
 const INBOX = 'GET /v1/inbox';
@@ -99,6 +100,7 @@ const context: SummaryContext = {
   run: resolveRun(SCENARIOS.inbox_polling, {}),
   target: 'http://127.0.0.1:3000',
   endedAt,
+  kneeLimits: { p95TargetMs: 100, maxFailureRate: 0.001 },
 };
 
 describe('toLoadSummary', () => {
@@ -225,5 +227,155 @@ describe('summaryText', () => {
       for (const result of Object.values(metric?.thresholds ?? {})) result.ok = true;
     }
     expect(summaryText(toLoadSummary(passing, context), passing)).toContain('all 10 passed');
+  });
+});
+
+describe('the timeline and the knee from per-window sub-metrics', () => {
+  // stress_test at a 300/s peak for 15 s: the ramp asks for about 333, 800 and 1,267 iterations in its
+  // three 5-second windows.
+  const stressRun = resolveRun(SCENARIOS.stress_test, { RATE: '300', DURATION: '15s' });
+  const stressContext: SummaryContext = { ...context, run: stressRun, machineClass: 'linux-x64-2cpu-8gb' };
+
+  interface WindowFigures {
+    iterations: number;
+    failed?: number;
+    p95: number;
+  }
+
+  /** k6's data for the stress run: whole-run metrics plus the per-window sub-metrics, as k6 1.x reports them. */
+  function stressData(windows: WindowFigures[], dropped = 0): K6SummaryData {
+    const metrics: Record<string, K6SummaryMetric> = {};
+    windows.forEach((w, index) => {
+      const start = index * 5;
+      const failed = w.failed ?? 0;
+      metrics[`http_reqs{window:${start}}`] = counter(w.iterations);
+      metrics[`iterations{window:${start}}`] = counter(w.iterations);
+      metrics[`events_accepted{window:${start}}`] = counter(w.iterations - failed);
+      metrics[`http_req_failed{window:${start}}`] = rate(failed, w.iterations - failed);
+      metrics[`http_req_duration{window:${start}}`] = trend({
+        med: w.p95 / 4,
+        p95: w.p95,
+        p99: w.p95 * 1.5,
+        max: w.p95 * 2,
+        count: w.iterations,
+      });
+    });
+    const total = windows.reduce((sum, w) => sum + w.iterations, 0);
+    const failed = windows.reduce((sum, w) => sum + (w.failed ?? 0), 0);
+    return {
+      state: { testRunDurationMs: 16_000 },
+      metrics: {
+        ...metrics,
+        iterations: counter(total),
+        dropped_iterations: counter(dropped),
+        events_accepted: counter(total - failed),
+        [`http_reqs{endpoint:${POST}}`]: counter(total),
+        [`http_req_failed{endpoint:${POST}}`]: rate(failed, total - failed),
+        [`http_req_duration{endpoint:${POST}}`]: trend({ med: 5, p95: 90, p99: 200, max: 400, count: total }),
+      },
+    };
+  }
+
+  const healthy: WindowFigures[] = [
+    { iterations: 333, p95: 20 },
+    { iterations: 800, p95: 40 },
+    { iterations: 1267, p95: 80 },
+  ];
+
+  it('has a point per 5-second window with the rate asked, the iterations, requests and latency of each', () => {
+    const summary = toLoadSummary(stressData(healthy), stressContext);
+
+    expect(summary.timeline).toHaveLength(3);
+    expect(summary.timeline?.map((point) => [point.t, point.lengthSeconds, point.iterations])).toEqual([
+      [0, 5, 333],
+      [5, 5, 800],
+      [10, 5, 1267],
+    ]);
+    expect(summary.timeline?.map((point) => Math.round(point.targetRate))).toEqual([67, 160, 253]);
+    expect(summary.timeline?.[1]).toMatchObject({
+      requests: 800,
+      failed: 0,
+      eventsAccepted: 800,
+      dropped: 0,
+      latency: { p50Ms: 10, p95Ms: 40, p99Ms: 60, maxMs: 80 },
+    });
+  });
+
+  it('records "measured, none found" as a null knee when every window held', () => {
+    expect(toLoadSummary(stressData(healthy), stressContext).knee).toBeNull();
+  });
+
+  it('puts the knee at the first window whose p95 breaks the target, with the local runner’s rule', () => {
+    const slow = [healthy[0], { iterations: 800, p95: 150 }, { iterations: 1267, p95: 900 }];
+
+    expect(toLoadSummary(stressData(slow), stressContext).knee).toEqual({
+      atSeconds: 5,
+      targetRate: Math.round(20 + (280 * 5.5) / 15),
+      achievedRate: 160,
+      reason: 'p95 150.0 ms > 100 ms',
+    });
+  });
+
+  it('puts the knee where failures pass the error budget', () => {
+    const failing = [healthy[0], healthy[1], { iterations: 1267, failed: 13, p95: 60 }];
+
+    expect(toLoadSummary(stressData(failing), stressContext).knee).toMatchObject({
+      atSeconds: 10,
+      reason: '1.03 % failed > 0.1 %',
+    });
+  });
+
+  it('spreads dropped iterations over the windows that fell short of their schedule, adding up to k6’s count', () => {
+    const short = [healthy[0], healthy[1], { iterations: 1237, p95: 60 }];
+
+    const summary = toLoadSummary(stressData(short, 30), stressContext);
+
+    expect(summary.timeline?.map((point) => point.dropped)).toEqual([0, 0, 30]);
+    expect(summary.iterations.dropped).toBe(30);
+    expect(summary.knee).toMatchObject({ atSeconds: 10, reason: 'about 30 iterations dropped' });
+  });
+
+  it('counts no dropped iterations in a window that only started late, when k6 dropped none', () => {
+    const late = [{ iterations: 330, p95: 20 }, { iterations: 803, p95: 40 }, healthy[2]];
+
+    const summary = toLoadSummary(stressData(late, 0), stressContext);
+
+    expect(summary.timeline?.map((point) => point.dropped)).toEqual([0, 0, 0]);
+    expect(summary.knee).toBeNull();
+  });
+
+  it('has no timeline and leaves the knee unmeasured when the data has no per-window figures', () => {
+    const data = stressData(healthy);
+    for (const metric of Object.keys(data.metrics)) if (metric.includes('{window:')) delete data.metrics[metric];
+
+    const summary = toLoadSummary(data, stressContext);
+
+    expect(summary).not.toHaveProperty('timeline');
+    expect(summary).not.toHaveProperty('knee');
+  });
+
+  it('looks for no knee in a scenario that does not ramp, but keeps its timeline', () => {
+    const summary = toLoadSummary(stressData(healthy), {
+      ...stressContext,
+      run: resolveRun(SCENARIOS.event_ingestion, { RATE: '200', DURATION: '15s' }),
+    });
+
+    expect(summary.timeline).toHaveLength(3);
+    expect(summary).not.toHaveProperty('knee');
+  });
+
+  it('records the target as a given URL and the machine class the environment named', () => {
+    const summary = toLoadSummary(stressData(healthy), stressContext);
+
+    expect(summary).toMatchObject({ targetKind: 'given-url', machineClass: 'linux-x64-2cpu-8gb' });
+    expect(toLoadSummary(stressData(healthy), { ...stressContext, machineClass: undefined })).not.toHaveProperty(
+      'machineClass',
+    );
+  });
+
+  it('writes a summary the schema accepts', () => {
+    const summary = toLoadSummary(stressData(healthy, 3), stressContext);
+
+    expect(() => parseSummary(JSON.parse(JSON.stringify(summary)), 'k6.json')).not.toThrow();
   });
 });

@@ -111,8 +111,8 @@ describe('reportHtml', () => {
     expect(html).toContain('SLO missed: POST /v1/events got no requests.');
   });
 
-  it('shows the no-timeline note and no charts for a k6 summary', () => {
-    const summary = syntheticSummary({ scenario: 'mixed_workload', generator: 'k6' });
+  it('shows the no-timeline note and no charts for a summary without a timeline', () => {
+    const summary = syntheticSummary({ scenario: 'mixed_workload', generator: 'k6', timeline: 'none' });
     const html = reportHtml(summary);
 
     expect(summary.timeline).toBeUndefined();
@@ -159,13 +159,40 @@ describe('reportHtml', () => {
     ]);
   });
 
-  it('says there was no knee when a stress run never broke', () => {
+  it('draws the charts of a k6 summary a point per 5-second window, in counts per second', () => {
+    const summary = syntheticSummary({ scenario: 'event_ingestion', generator: 'k6', timeline: 'windows' });
+    const charts = reportCharts(summary);
+    const throughput = chart(charts, 'throughput');
+
+    expect(chart(charts, 'latency').seconds).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55]);
+    expect(chart(charts, 'latency').title).toBe('Latency per 5-second window, all requests (ms)');
+    expect(throughput.series.find((s) => s.label === 'iterations started')?.values[0]).toBe(
+      summary.timeline![0].iterations / 5,
+    );
+    expect(throughput.series.find((s) => s.label === 'target rate')?.values[0]).toBe(summary.timeline![0].targetRate);
+    expect(reportHtml(summary)).toContain('Latency is over all requests of each 5-second window');
+  });
+
+  it('says there was no knee when a stress run measured none', () => {
     const html = reportHtml({ ...syntheticSummary({ scenario: 'stress_test' }), knee: null });
 
-    expect(html).toContain('<span class="value">none</span><span class="detail">p95 and errors held to the end</span>');
+    expect(html).toContain(
+      '<span class="value">none</span><span class="detail">measured: p95, errors and dropped iterations held in every 5-second window</span>',
+    );
     expect(embeddedJson(html, 'report-charts')).not.toContainEqual(
       expect.objectContaining({ marker: expect.anything() }),
     );
+  });
+
+  it('says the knee was not measured when a stress summary has none, rather than that it held', () => {
+    const unmeasured: LoadSummary = syntheticSummary({ scenario: 'stress_test' });
+    delete unmeasured.knee;
+    const html = reportHtml(unmeasured);
+
+    expect(html).toContain(
+      '<div class="fact" data-state="bad"><span class="label">Knee</span><span class="value">not measured</span>',
+    );
+    expect(html).not.toContain('held in every');
   });
 
   it('escapes text from the summary, including a closing script tag in the embedded JSON', () => {

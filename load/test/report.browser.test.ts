@@ -137,8 +137,8 @@ describe('the load report in a headless browser', () => {
     await page.close();
   });
 
-  it('shows the note instead of charts for a k6 run, without errors', async () => {
-    const { page, errors } = await openReport(syntheticSummary({ generator: 'k6' }), 'k6');
+  it('shows the note instead of charts for a run without a timeline, without errors', async () => {
+    const { page, errors } = await openReport(syntheticSummary({ generator: 'k6', timeline: 'none' }), 'k6');
 
     await expect(page.locator('#no-timeline').isVisible()).resolves.toBe(true);
     await expect(page.locator('canvas').count()).resolves.toBe(0);

@@ -78,6 +78,29 @@ describe('parseSummary', () => {
     expect(problemsOf(summary)).toEqual([expected]);
   });
 
+  it('accepts the `other` status count of a k6 summary and rejects any other name', () => {
+    const summary = validSummary();
+    summary.requests.byStatus = { '201': 10, other: 2 };
+    expect(() => parseSummary(summary, 'k6.json')).not.toThrow();
+
+    summary.requests.byStatus = { '201': 10, teapot: 2 };
+    expect(problemsOf(summary)).toContain('requests.byStatus: must match pattern "^([0-9]+|other)$"');
+  });
+
+  it('accepts the target kind and machine class, and rejects a machine class that cannot name a folder', () => {
+    const summary = validSummary();
+    summary.targetKind = 'given-url';
+    summary.machineClass = 'linux-x64-4cpu-16gb';
+    expect(() => parseSummary(summary, 'run.json')).not.toThrow();
+
+    summary.targetKind = 'somewhere';
+    summary.machineClass = '../up';
+    expect(problemsOf(summary)).toEqual([
+      'targetKind: must be one of started-by-runner, given-url',
+      'machineClass: must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"',
+    ]);
+  });
+
   it('lists every violation, not only the first', () => {
     const summary = validSummary();
     delete summary.generator;

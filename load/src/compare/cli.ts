@@ -2,10 +2,13 @@
  * `npm run load:compare -- <summary.json> [--baseline <file>] [tolerance flags] [--markdown-out <file>]`:
  * the load regression gate. Prints the verdict as markdown; exits 0 on pass, 1 on fail, 2 on bad input.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LoadSummary } from '../../scenarios/summary-format';
+import { chooseBaseline, readBaselines } from '../baselines';
 import { InvalidSummaryError, readSummary } from '../summary-schema';
+import { RECORD_BASELINES_COMMAND } from './comparability';
 import { DEFAULT_TOLERANCES, ScenarioMismatchError, compareRun, type CompareTolerances } from './compare';
 import { renderVerdictMarkdown } from './markdown';
 
@@ -22,11 +25,12 @@ const TOLERANCE_FLAGS = {
 type ToleranceFlag = keyof typeof TOLERANCE_FLAGS;
 
 const USAGE = [
-  'usage: npm run load:compare -- <summary.json> [--baseline load/baselines/<scenario>.json] [--markdown-out <file>]',
+  'usage: npm run load:compare -- <summary.json> [--baseline <file>] [--markdown-out <file>]',
   ...Object.entries(TOLERANCE_FLAGS).map(
     ([flag, key]) => `         [--${flag} <n>]  default ${DEFAULT_TOLERANCES[key]}`,
   ),
-  'Without --baseline, load/baselines/<scenario>.json is used when it exists, else the absolute gates only.',
+  'Without --baseline, the comparable baseline under load/baselines/ is used (same scenario, generator, target kind,',
+  'machine class and requested rate); when there is none, the SLO gates only.',
   'Exit codes: 0 pass, 1 regression or SLO breach, 2 usage error or invalid input.',
 ].join('\n');
 
@@ -51,7 +55,7 @@ export interface CompareArgs {
 export interface CompareCliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  /** The folder of committed `<scenario>.json` baselines. */
+  /** The folder of committed baselines (`<machine class>/<generator>/<scenario>.json`). */
   readonly baselinesDir: string;
   /** Paths in the output are shown relative to this folder. */
   readonly cwd: string;
@@ -114,17 +118,15 @@ export function runCompareCli(argv: readonly string[], io: CompareCliIo): number
       return EXIT.pass;
     }
     const current = readSummary(args.summaryPath);
-    const defaultBaseline = join(io.baselinesDir, `${current.scenario}.json`);
-    const baselinePath = args.baselinePath ?? (existsSync(defaultBaseline) ? defaultBaseline : undefined);
-    const baseline = baselinePath === undefined ? undefined : readSummary(baselinePath);
+    const given = args.baselinePath === undefined ? undefined : readSummary(args.baselinePath);
+    const found = given ? undefined : findBaseline(current, io);
+    const baseline = given ?? found?.summary;
     const verdict = compareRun(current, baseline, { tolerances: args.tolerances });
-    const shownDefault = relative(io.cwd, defaultBaseline);
     const markdown = renderVerdictMarkdown(verdict, {
       summaryPath: args.summaryPath,
-      ...(baselinePath !== undefined && { baselinePath: args.baselinePath ?? shownDefault }),
-      ...(baselinePath === undefined && {
-        notes: [`No --baseline given and no ${shownDefault}: absolute gates only, no regression check.`],
-      }),
+      ...(args.baselinePath !== undefined && { baselinePath: args.baselinePath }),
+      ...(found?.path !== undefined && { baselinePath: relative(io.cwd, found.path) }),
+      ...(found && { notes: found.notes }),
     });
     io.out(markdown);
     if (args.markdownOut !== undefined) writeFileSync(args.markdownOut, markdown);
@@ -140,6 +142,38 @@ export function runCompareCli(argv: readonly string[], io: CompareCliIo): number
     }
     throw error;
   }
+}
+
+/** The comparable baseline under `io.baselinesDir`, with notes saying how it was chosen or why none was. */
+function findBaseline(
+  current: LoadSummary,
+  io: CompareCliIo,
+): { path?: string; summary?: LoadSummary; notes: string[] } {
+  const folder = relative(io.cwd, io.baselinesDir) || '.';
+  const choice = chooseBaseline(current, readBaselines(io.baselinesDir));
+  const unreadable = choice.unreadable.map(
+    ({ path, problem }) =>
+      `Skipped \`${relative(io.cwd, path)}\` under ${folder}/: not a valid load summary (${problem}).`,
+  );
+  if (choice.chosen) {
+    return {
+      ...choice.chosen,
+      notes: [
+        `Baseline chosen in ${folder}/: recorded with the same generator, target kind, machine class and requested rate.`,
+        ...unreadable,
+      ],
+    };
+  }
+  const run = `${current.scenario}, ${current.generator}, ${current.targetKind ?? 'unknown target kind'}, ${current.machineClass ?? 'unknown machine class'}, ${current.requestedRate.toLocaleString('en-US')}/s`;
+  return {
+    notes: [
+      `No comparable baseline in ${folder}/ for this run (${run}): SLO gates only, no regression check. \`${RECORD_BASELINES_COMMAND}\` records the baselines of this machine class.`,
+      ...choice.passedOver.map(
+        ({ path, reasons }) => `Not comparable: \`${relative(io.cwd, path)}\`: ${reasons.join('; ')}.`,
+      ),
+      ...unreadable,
+    ],
+  };
 }
 
 function main(): void {

@@ -7,6 +7,7 @@ import { API_ENDPOINTS, type ApiEndpoint } from '../../../api/src/observability/
 import { SLO_SPEC, latencyTargetInMillis, successRateTargetPercent, type SloSpec } from '../../../monitoring/slo-spec';
 import { SCENARIOS, type ScenarioName } from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
+import { incomparabilities } from './comparability';
 
 /** How far a run may fall behind its baseline (and how many dropped iterations it may have). */
 export interface CompareTolerances {
@@ -80,6 +81,11 @@ export interface Verdict {
   readonly generator: LoadSummary['generator'];
   /** The baseline's generator, when a baseline was compared against. */
   readonly baselineGenerator?: LoadSummary['generator'];
+  /**
+   * Why the baseline given cannot gate this run (generator, target kind, machine class or requested rate
+   * differ or are unknown); empty when it is comparable, or when there is no baseline.
+   */
+  readonly incomparable: readonly string[];
   /** True when every gated row is ok. */
   readonly pass: boolean;
   readonly rows: readonly VerdictRow[];
@@ -125,17 +131,23 @@ export function compareRun(
       `${current.scenario} ramps past capacity on purpose: its whole-run SLO figures and dropped iterations are shown but not gated; the knee is.`,
     );
   }
+  const incomparable = baseline ? incomparabilities(current, baseline) : [];
   if (baseline) {
     const relativeRowsOf = relativeRows(current, baseline, endpoints, tolerances);
-    // A run asked for another rate is another load: its deltas are shown, the absolute gates still hold.
-    const sameLoad = sameRate(current, baseline);
-    rows.push(...(sameLoad ? relativeRowsOf : relativeRowsOf.map((row) => ({ ...row, ok: true, gated: false }))));
-    notes.push(...unlikeRunNotes(current, baseline));
+    // Another generator, target, machine or rate is another measurement: its deltas are shown, not gated.
+    const comparable = incomparable.length === 0;
+    rows.push(...(comparable ? relativeRowsOf : relativeRowsOf.map((row) => ({ ...row, ok: true, gated: false }))));
+    if (!comparable) {
+      notes.push(
+        `No comparable baseline: ${incomparable.join('; ')}. The rows against it are shown for reference, not gated; the SLO gates still apply.`,
+      );
+    }
   }
   return {
     scenario: current.scenario,
     generator: current.generator,
     ...(baseline && { baselineGenerator: baseline.generator }),
+    incomparable,
     pass: rows.every((row) => row.ok || !row.gated),
     rows,
     notes,
@@ -188,10 +200,7 @@ function absoluteRows(
   const errorPercent = run.requests.total > 0 ? (run.requests.failed / run.requests.total) * 100 : undefined;
   const errorBound = { comparator: '≤', value: spec.errorRate.maximumPercent, basis: 'SLO' } as const;
   rows.push(check('error rate (5xx or no response)', 'percent', errorPercent, errorBound, sloGated));
-  if (run.scenario === 'event_ingestion') {
-    const bound = { comparator: '≥', value: spec.ingestion.minimumEventsPerSecond, basis: 'SLO' } as const;
-    rows.push(check('events accepted/s', 'per-second', run.eventsAccepted.ratePerSecond, bound, true));
-  }
+  if (run.scenario === 'event_ingestion') rows.push(ingestionRow(run, spec));
   rows.push(droppedIterationsRow(run, tolerances, sloGated));
   if (run.scenario === 'stress_test') rows.push(kneeRow(run, spec));
   return rows;
@@ -208,21 +217,46 @@ function droppedIterationsRow(run: LoadSummary, tolerances: CompareTolerances, g
   return { ...row, note: row.ok ? note : `${note}, so the server was offered less load than the scenario asks` };
 }
 
+/**
+ * Events accepted/s against the ingestion objective, gated only when the run asked for at least the
+ * objective's rate: a run at 50/s cannot accept 1,000/s, and failing it would say nothing about the API.
+ */
+function ingestionRow(run: LoadSummary, spec: SloSpec): VerdictRow {
+  const objective = spec.ingestion.minimumEventsPerSecond;
+  const bound = { comparator: '≥', value: objective, basis: 'SLO' } as const;
+  if (run.requestedRate >= objective) {
+    return check('events accepted/s', 'per-second', run.eventsAccepted.ratePerSecond, bound, true);
+  }
+  return {
+    ...check('events accepted/s', 'per-second', run.eventsAccepted.ratePerSecond, bound, false),
+    ok: true,
+    note: `not gated: the run asked for ${run.requestedRate.toLocaleString('en-US')}/s, below the objective's ${objective.toLocaleString('en-US')}/s`,
+  };
+}
+
 // The knee must not come before the ingestion objective: a service that breaks below it cannot meet it.
+// A knee that was not measured fails, as a metric without samples does: "not measured" is not "held".
 function kneeRow(run: LoadSummary, spec: SloSpec): VerdictRow {
+  const metric = 'knee achieved rate';
   const bound = { comparator: '≥', value: spec.ingestion.minimumEventsPerSecond, basis: 'SLO ingestion' } as const;
-  if (!run.knee) {
+  if (run.knee === undefined) {
+    return { metric, unit: 'per-second', allowed: bound, ok: false, gated: true, note: KNEE_NOT_MEASURED };
+  }
+  if (run.knee === null) {
     return {
-      metric: 'knee achieved rate',
+      metric,
       unit: 'per-second',
       allowed: bound,
       ok: true,
       gated: true,
-      note: `no knee: p95 and errors held up to the peak of ${run.requestedRate}/s asked`,
+      note: `measured, none found: p95, errors and dropped iterations held in every 5-second window up to the peak of ${run.requestedRate.toLocaleString('en-US')}/s asked`,
     };
   }
-  return { ...check('knee achieved rate', 'per-second', run.knee.achievedRate, bound, true), note: run.knee.reason };
+  return { ...check(metric, 'per-second', run.knee.achievedRate, bound, true), note: run.knee.reason };
 }
+
+const KNEE_NOT_MEASURED =
+  'not measured: the summary carries no knee (no per-window figures), so the stress gate has nothing to check';
 
 function relativeRows(
   current: LoadSummary,
@@ -310,9 +344,14 @@ function kneeRelativeRow(current: LoadSummary, baseline: LoadSummary, tolerances
   if (current.knee && baseline.knee) {
     return relative('knee achieved rate', 'per-second', baseline.knee.achievedRate, current.knee.achievedRate, bound);
   }
-  const note = !current.knee
-    ? 'this run found no knee: it held up to the peak asked, so it is not compared'
-    : `the baseline found no knee up to ${baseline.requestedRate}/s; this run broke at ${current.knee.achievedRate}/s`;
+  const note =
+    current.knee === undefined
+      ? 'this run did not measure a knee, so there is nothing to compare'
+      : baseline.knee === undefined
+        ? 'the baseline did not measure a knee, so there is nothing to compare against'
+        : current.knee === null
+          ? 'this run found no knee: it held up to the peak asked, so it is not compared'
+          : `the baseline found no knee up to ${baseline.requestedRate}/s; this run broke at ${current.knee.achievedRate}/s`;
   return {
     metric,
     unit: 'per-second',
@@ -383,24 +422,4 @@ function satisfies(value: number, bound: RowBound): boolean {
 
 function comparable(value: number): number {
   return Number(value.toPrecision(12));
-}
-
-/** Both runs asked for the same peak rate (within 1 %): only then are they compared with each other. */
-function sameRate(current: LoadSummary, baseline: LoadSummary): boolean {
-  return Math.abs(current.requestedRate - baseline.requestedRate) <= 0.01 * baseline.requestedRate;
-}
-
-function unlikeRunNotes(current: LoadSummary, baseline: LoadSummary): string[] {
-  const notes: string[] = [];
-  if (current.generator !== baseline.generator) {
-    notes.push(
-      `The baseline came from ${baseline.generator}, this run from ${current.generator}: they time requests differently (the local runner from the scheduled send time), so latency deltas mix the two.`,
-    );
-  }
-  if (!sameRate(current, baseline)) {
-    notes.push(
-      `The runs asked for different rates (${baseline.requestedRate}/s in the baseline, ${current.requestedRate}/s now): the comparison with the baseline is shown but not gated; the SLO gates still apply.`,
-    );
-  }
-  return notes;
 }

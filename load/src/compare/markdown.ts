@@ -33,6 +33,9 @@ function sourceLine(verdict: Verdict, sources: VerdictSources): string {
   const run = sources.summaryPath ? `\`${sources.summaryPath}\`` : 'This run';
   if (verdict.baselineGenerator === undefined) return `${run} against the SLO spec only (no baseline).`;
   const baseline = sources.baselinePath ? `\`${sources.baselinePath}\`` : 'the baseline';
+  if (verdict.incomparable.length > 0) {
+    return `${run} against the SLO spec only: ${baseline} is not a comparable baseline (why: in the notes), so the rows against it are shown but not gated.`;
+  }
   return `${run} against the SLO spec and ${baseline} (generator: ${verdict.baselineGenerator}).`;
 }
 
@@ -49,8 +52,8 @@ function tableRow(row: VerdictRow): string {
 }
 
 function resultMark(row: VerdictRow): string {
-  if (row.ok) return '✅';
-  return row.gated ? '❌' : '⚠️ not gated';
+  if (!row.gated) return row.ok ? '➖ not gated' : '⚠️ not gated';
+  return row.ok ? '✅' : '❌';
 }
 
 /** A number in its unit: `12.3 ms`, `99.95 %` (ratios), `1,000.0/s`, `60,000`. */

@@ -61,7 +61,12 @@ export function targetLineLabel(objective: LatencyObjective): string {
   return `SLO ${objective.percentile} < ${objective.targetInMillis} ms (${objective.endpoint})`;
 }
 
-/** The latency and throughput charts of a run; none when the summary has no timeline (k6). */
+/** The length of the timeline's points in seconds: 1 for the local runner's, 5 for k6's windows. */
+export function timelinePointSeconds(summary: LoadSummary): number {
+  return summary.timeline?.[0]?.lengthSeconds ?? 1;
+}
+
+/** The latency and throughput charts of a run; none when the summary has no timeline. */
 export function reportCharts(summary: LoadSummary, spec: SloSpec = SLO_SPEC): ReportChart[] {
   const timeline = summary.timeline;
   if (!timeline || timeline.length === 0) return [];
@@ -69,19 +74,24 @@ export function reportCharts(summary: LoadSummary, spec: SloSpec = SLO_SPEC): Re
   const marker = summary.knee
     ? { atSeconds: summary.knee.atSeconds, label: `knee at ${summary.knee.atSeconds} s` }
     : undefined;
+  const pointSeconds = timelinePointSeconds(summary);
   return [
-    { ...latencyChart(timeline, exercisedLatencyObjectives(summary, spec)), seconds, ...(marker && { marker }) },
+    {
+      ...latencyChart(timeline, exercisedLatencyObjectives(summary, spec), pointSeconds),
+      seconds,
+      ...(marker && { marker }),
+    },
     { ...throughputChart(timeline), seconds, ...(marker && { marker }) },
   ];
 }
 
 type ChartBody = Omit<ReportChart, 'seconds' | 'marker'>;
 
-function latencyChart(timeline: TimelinePoint[], objectives: LatencyObjective[]): ChartBody {
+function latencyChart(timeline: TimelinePoint[], objectives: LatencyObjective[], pointSeconds: number): ChartBody {
   const percentile = (key: 'p50Ms' | 'p95Ms' | 'p99Ms') => timeline.map((point) => point.latency?.[key] ?? null);
   return {
     id: 'latency',
-    title: 'Latency per second, all requests (ms)',
+    title: `Latency per ${pointSeconds === 1 ? 'second' : `${pointSeconds}-second window`}, all requests (ms)`,
     leftAxisLabel: 'ms',
     series: [
       measured('p50', COLOURS.p50, percentile('p50Ms')),
@@ -100,7 +110,9 @@ function latencyChart(timeline: TimelinePoint[], objectives: LatencyObjective[])
 }
 
 function throughputChart(timeline: TimelinePoint[]): ChartBody {
-  const values = (read: (point: TimelinePoint) => number) => timeline.map(read);
+  // Counts per second whatever the length of a point: k6's 5-second windows are averaged over theirs.
+  const values = (read: (point: TimelinePoint) => number) =>
+    timeline.map((point) => read(point) / (point.lengthSeconds ?? 1));
   return {
     id: 'throughput',
     title: 'Throughput per second',
@@ -112,7 +124,7 @@ function throughputChart(timeline: TimelinePoint[]): ChartBody {
         ...measured(
           'target rate',
           COLOURS.targetRate,
-          values((p) => p.targetRate),
+          timeline.map((p) => p.targetRate),
         ),
         dashed: true,
       },

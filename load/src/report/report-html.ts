@@ -8,7 +8,8 @@ import path from 'node:path';
 import { SCENARIOS } from '../../scenarios/scenarios';
 import type { EndpointSummary, LatencyFigures, LoadSummary } from '../../scenarios/summary-format';
 import { SLO_SPEC, type SloSpec } from '../../../monitoring/slo-spec';
-import { exercisedLatencyObjectives, reportCharts } from './report-charts';
+import { measuresKnee } from '../../scenarios/knee';
+import { exercisedLatencyObjectives, reportCharts, timelinePointSeconds } from './report-charts';
 
 /** Where an endpoint stands against one objective. */
 export type ObjectiveStatus = 'holds' | 'missed' | 'no samples' | 'no objective';
@@ -95,8 +96,8 @@ function standing(
   return meets(measured, target) ? 'holds' : 'missed';
 }
 
-const NO_TIMELINE_NOTE = `<p class="note" id="no-timeline">This summary has no per-second timeline (k6 summaries carry
-totals only), so there are no charts: the tables above cover the whole run. Runs of the local runner record one.</p>`;
+const NO_TIMELINE_NOTE = `<p class="note" id="no-timeline">This summary has no timeline, so there are no charts: the
+tables above cover the whole run. The local runner records one point a second, k6 one per 5-second window.</p>`;
 
 function headerHtml(summary: LoadSummary, rows: EndpointRow[]): string {
   const misses = rows.flatMap((row) => missesOf(row));
@@ -168,7 +169,7 @@ function factsHtml(summary: LoadSummary, spec: SloSpec): string {
       state: summary.iterations.dropped === 0 ? 'good' : 'bad',
     },
   ];
-  if (summary.knee !== undefined) facts.push(kneeFact(summary.knee));
+  if (summary.knee !== undefined || measuresKnee(SCENARIOS[summary.scenario])) facts.push(kneeFact(summary.knee));
   return `<section class="facts">
 ${facts.map(factHtml).join('\n')}
 </section>`;
@@ -186,7 +187,17 @@ function runHtml(summary: LoadSummary): string {
 }
 
 function kneeFact(knee: LoadSummary['knee']): Fact {
-  if (!knee) return { label: 'Knee', value: 'none', detail: 'p95 and errors held to the end', state: 'good' };
+  if (knee === undefined) {
+    return { label: 'Knee', value: 'not measured', detail: 'this summary has no per-window figures', state: 'bad' };
+  }
+  if (knee === null) {
+    return {
+      label: 'Knee',
+      value: 'none',
+      detail: 'measured: p95, errors and dropped iterations held in every 5-second window',
+      state: 'good',
+    };
+  }
   return {
     label: 'Knee',
     value: `at ${formatCount(knee.atSeconds)} s`,
@@ -240,7 +251,8 @@ function stateAttribute(status: ObjectiveStatus): string {
 
 function chartsHtml(summary: LoadSummary): string {
   const targets = exercisedLatencyObjectives(summary).length > 0;
-  return `<p class="note">Latency is over all requests of each second${targets ? '; dashed red lines are the p95 targets of the endpoints this scenario exercises' : ''}. Failed requests use the right axis of the throughput chart.${summary.knee ? ' The dashed brown line marks the knee.' : ''}</p>
+  const unit = timelinePointSeconds(summary) === 1 ? 'second' : `${timelinePointSeconds(summary)}-second window`;
+  return `<p class="note">Latency is over all requests of each ${unit}${targets ? '; dashed red lines are the p95 targets of the endpoints this scenario exercises' : ''}. Failed requests use the right axis of the throughput chart.${summary.knee ? ' The dashed brown line marks the knee.' : ''}</p>
 <div class="chart" data-chart="latency"></div>
 <div class="chart" data-chart="throughput"></div>`;
 }

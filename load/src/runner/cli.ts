@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServerProcess, type ServerProcess } from '../../../api/src/local/server-process';
+import { measuresKnee } from '../../scenarios/knee';
 import {
   parseDuration,
   SCENARIO_NAMES,
@@ -11,8 +12,9 @@ import {
   type ScenarioName,
   type ScenarioSpec,
 } from '../../scenarios/scenarios';
-import type { LoadSummary } from '../../scenarios/summary-format';
+import type { LoadSummary, TargetKind } from '../../scenarios/summary-format';
 import { runK6 } from './k6-generator';
+import { InvalidMachineClassError, MACHINE_CLASS_VARIABLE, machineClass } from './machine-class';
 import { createPool, runScenario } from './run-scenario';
 import { readServerFigures, serverFiguresBetween } from './server-figures';
 
@@ -28,6 +30,9 @@ Options:
                       who sends the traffic: this runner (default) or the scenario's k6 script (k6 on PATH)
   --out <file>        summary JSON (default: load/results/<scenario>-<time>.json)
   --report            also write the HTML and PNG report next to the summary
+
+The summary records what makes runs comparable: the generator, the kind of target (started-by-runner,
+or given-url with --target) and the machine class (OS, arch, CPUs, memory; ${MACHINE_CLASS_VARIABLE} names it instead).
 `;
 
 export interface LoadCliDeps {
@@ -88,6 +93,15 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
     deps.err('--target needs an API key: --api-key <key> or API_KEY');
     return 2;
   }
+  let machine: string;
+  try {
+    machine = machineClass(deps.env);
+  } catch (error) {
+    if (!(error instanceof InvalidMachineClassError)) throw error;
+    deps.err(error.message);
+    return 2;
+  }
+  const targetKind: TargetKind = targetUrl ? 'given-url' : 'started-by-runner';
 
   let server: ServerProcess | undefined;
   try {
@@ -107,7 +121,7 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
       values.out ?? join('load', 'results', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     mkdirSync(dirname(file), { recursive: true });
     deps.err(`Running ${name} with the ${values.generator} generator against ${target} for ${durationSeconds}s...`);
-    const summary: LoadSummary =
+    const measured: LoadSummary =
       values.generator === 'k6'
         ? await runK6({
             scenario: name,
@@ -119,6 +133,7 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
           })
         : await runScenario({ spec, target, apiKey: key, durationSeconds, progress: deps.err, pool });
     await pool.close();
+    const summary = withComparability(measured, targetKind, machine);
     if (before) summary.server = serverFiguresBetween(before, await readServerFigures(target));
 
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
@@ -135,6 +150,16 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
       await server.exited;
     }
   }
+}
+
+/**
+ * The summary with the target kind and machine class after its target, where a reader looks for them;
+ * k6 writes its summary without knowing either, so they are set here for both generators.
+ */
+export function withComparability(summary: LoadSummary, targetKind: TargetKind, machine: string): LoadSummary {
+  const { schemaVersion, scenario, generator, target } = summary;
+  const leading = { schemaVersion, scenario, generator, target, targetKind, machineClass: machine };
+  return { ...leading, ...summary, targetKind, machineClass: machine };
 }
 
 /** The scenario at the rate it starts with (a ramp held at its first rate): the warm-up's traffic. */
@@ -160,6 +185,11 @@ function headline(summary: LoadSummary): string {
   }
   if (summary.knee) {
     lines.push(`  knee at ${summary.knee.atSeconds}s, ${summary.knee.targetRate}/s asked: ${summary.knee.reason}`);
-  } else if (summary.knee === null) lines.push('  no knee: p95, errors and dropped iterations held all the way');
+  } else if (summary.knee === null) {
+    lines.push('  no knee: p95, errors and dropped iterations held in every 5-second window');
+  } else if (measuresKnee(SCENARIOS[summary.scenario])) {
+    lines.push('  knee not measured: the summary has no per-window figures');
+  }
+  lines.push(`  ${summary.generator}, ${summary.targetKind} target, machine class ${summary.machineClass}`);
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 import { LatencyRecorder } from '../../../api/bench/latency-recorder';
+import { firstKnee, KNEE_WINDOW_SECONDS, type KneeLimits, type KneeWindow } from '../../scenarios/knee';
 import {
   isSuccess,
   type EndpointSummary,
@@ -23,9 +24,6 @@ interface Second {
   eventsAccepted: number;
   latency: LatencyRecorder;
 }
-
-/** Width of the windows the knee is looked for in, in seconds. */
-const KNEE_WINDOW_SECONDS = 5;
 
 function figures(recorder: LatencyRecorder): LatencyFigures | undefined {
   const { count, p50Ms, p95Ms, p99Ms, maxMs } = recorder.summary();
@@ -157,35 +155,28 @@ export class RunRecorder {
   }
 
   /**
-   * The first 5-second window in which the run broke: p95 over `p95TargetMs`, failures over
-   * `maxFailureRate`, or iterations dropped. Null when no window did.
+   * The first 5-second window in which the run broke (load/scenarios/knee.ts), sliding a second at a
+   * time: p95 over the target, failures over the budget, or iterations dropped. Null when none did.
    */
-  knee(p95TargetMs: number, maxFailureRate: number): Knee | null {
-    for (let end = KNEE_WINDOW_SECONDS - 1; end < this.seconds.length; end++) {
-      const window = this.seconds.slice(end - KNEE_WINDOW_SECONDS + 1, end + 1);
+  knee(limits: KneeLimits): Knee | null {
+    return firstKnee(this.slidingWindows(), limits);
+  }
+
+  private *slidingWindows(): Generator<KneeWindow> {
+    for (let start = 0; start + KNEE_WINDOW_SECONDS <= this.seconds.length; start++) {
+      const window = this.seconds.slice(start, start + KNEE_WINDOW_SECONDS);
       const latency = new LatencyRecorder();
       for (const s of window) latency.add(s.latency);
-      const requests = window.reduce((sum, s) => sum + s.requests, 0);
-      const failed = window.reduce((sum, s) => sum + s.failed, 0);
-      const dropped = window.reduce((sum, s) => sum + s.dropped, 0);
-      const p95 = figures(latency)?.p95Ms ?? 0;
-      const reasons = [
-        ...(p95 > p95TargetMs ? [`p95 ${p95.toFixed(1)} ms > ${p95TargetMs} ms`] : []),
-        ...(requests > 0 && failed / requests > maxFailureRate
-          ? [`${((100 * failed) / requests).toFixed(2)} % failed > ${(100 * maxFailureRate).toFixed(1)} %`]
-          : []),
-        ...(dropped > 0 ? [`${dropped} iterations dropped`] : []),
-      ];
-      if (reasons.length > 0) {
-        const start = end - KNEE_WINDOW_SECONDS + 1;
-        return {
-          atSeconds: start,
-          targetRate: Math.round(this.seconds[start]?.targetRate ?? 0),
-          achievedRate: window.reduce((sum, s) => sum + s.eventsAccepted, 0) / KNEE_WINDOW_SECONDS,
-          reason: reasons.join('; '),
-        };
-      }
+      yield {
+        startSeconds: start,
+        lengthSeconds: KNEE_WINDOW_SECONDS,
+        targetRate: this.seconds[start]?.targetRate ?? 0,
+        requests: window.reduce((sum, s) => sum + s.requests, 0),
+        failed: window.reduce((sum, s) => sum + s.failed, 0),
+        p95Ms: figures(latency)?.p95Ms,
+        dropped: window.reduce((sum, s) => sum + s.dropped, 0),
+        eventsAccepted: window.reduce((sum, s) => sum + s.eventsAccepted, 0),
+      };
     }
-    return null;
   }
 }

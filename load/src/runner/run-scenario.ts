@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { SLO_SPEC } from '../../../monitoring/slo-spec';
-import { pickIteration, rateAt, type ScenarioSpec } from '../../scenarios/scenarios';
+import { SLO_SPEC, type SloSpec } from '../../../monitoring/slo-spec';
+import { measuresKnee, type KneeLimits } from '../../scenarios/knee';
+import { pickIteration, rateAt, requestedRate, type ScenarioSpec } from '../../scenarios/scenarios';
 import { SUMMARY_SCHEMA_VERSION, type LoadSummary } from '../../scenarios/summary-format';
 import { RunRecorder } from './run-recorder';
 import { dueTimesMs } from './schedule';
@@ -105,8 +106,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<LoadSumm
   if (!options.pool) await pool.close();
 
   const totals = recorder.totals;
-  const stress = spec.traffic.some((part) => part.executor === 'ramping-arrival-rate');
-  const ingestTarget = SLO_SPEC.latency.find((objective) => objective.endpoint === 'POST /v1/events');
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     scenario: spec.name,
@@ -114,10 +113,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<LoadSumm
     target: options.target,
     startedAt: startedAt.toISOString(),
     durationSeconds,
-    requestedRate: spec.traffic.reduce(
-      (sum, part) => sum + Math.max(part.rate, ...(part.stages ?? []).map((stage) => stage.target)),
-      0,
-    ),
+    requestedRate: requestedRate(spec, durationSeconds),
     iterations: { started: totals.started, dropped: totals.dropped },
     requests: {
       total: totals.requests,
@@ -130,10 +126,14 @@ export async function runScenario(options: RunScenarioOptions): Promise<LoadSumm
     endpoints: recorder.endpointSummaries(),
     expectedEndpoints: [...spec.endpoints],
     timeline: recorder.timeline(),
-    ...(stress && {
-      knee: recorder.knee(ingestTarget?.targetInMillis ?? 100, SLO_SPEC.errorRate.maximumPercent / 100),
-    }),
+    ...(measuresKnee(spec) && { knee: recorder.knee(sloKneeLimits(SLO_SPEC)) }),
   };
+}
+
+/** The knee's limits from the SLO spec: the ingestion endpoint's p95 target and the maximum error rate. */
+export function sloKneeLimits(spec: SloSpec): KneeLimits {
+  const ingestTarget = spec.latency.find((objective) => objective.endpoint === spec.ingestion.endpoint);
+  return { p95TargetMs: ingestTarget?.targetInMillis ?? 100, maxFailureRate: spec.errorRate.maximumPercent / 100 };
 }
 
 function progressLine(

@@ -1,6 +1,7 @@
 import { RunRecorder } from '../../src/runner/run-recorder';
 
 const START = 10_000;
+const LIMITS = { p95TargetMs: 100, maxFailureRate: 0.001 };
 
 function recorderWith(seconds: number, perSecond: (t: number) => { latencyMs: number; status: number; n: number }) {
   const recorder = new RunRecorder(START, seconds, () => 100);
@@ -46,12 +47,12 @@ describe('RunRecorder', () => {
   });
 
   it('finds no knee while p95, failures and dropped iterations hold', () => {
-    expect(recorderWith(20, () => ({ latencyMs: 20, status: 201, n: 40 })).knee(100, 0.001)).toBeNull();
+    expect(recorderWith(20, () => ({ latencyMs: 20, status: 201, n: 40 })).knee(LIMITS)).toBeNull();
   });
 
   it('puts the knee at the first 5-second window whose p95 breaks the target', () => {
     const recorder = recorderWith(20, (t) => ({ latencyMs: t >= 12 ? 250 : 20, status: 201, n: 40 }));
-    expect(recorder.knee(100, 0.001)).toEqual({
+    expect(recorder.knee(LIMITS)).toEqual({
       atSeconds: 8,
       targetRate: 100,
       achievedRate: 40,
@@ -61,9 +62,9 @@ describe('RunRecorder', () => {
 
   it('puts the knee where failures or dropped iterations start', () => {
     const failing = recorderWith(10, (t) => ({ latencyMs: 5, status: t === 6 ? 503 : 201, n: 40 }));
-    expect(failing.knee(100, 0.001)).toMatchObject({ atSeconds: 2, reason: expect.stringContaining('% failed') });
+    expect(failing.knee(LIMITS)).toMatchObject({ atSeconds: 2, reason: expect.stringContaining('% failed') });
     const dropping = recorderWith(10, () => ({ latencyMs: 5, status: 201, n: 40 }));
     dropping.iterationDropped(START + 7_500);
-    expect(dropping.knee(100, 0.001)).toMatchObject({ atSeconds: 3, reason: '1 iterations dropped' });
+    expect(dropping.knee(LIMITS)).toMatchObject({ atSeconds: 3, reason: '1 iterations dropped' });
   });
 });

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { startTestApi, type TestApi } from '../../../api/test/support/test-api';
 import { SCENARIOS, withRate, type ScenarioName } from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
-import { runLoadCli } from '../../src/runner/cli';
+import { runLoadCli, withComparability } from '../../src/runner/cli';
+import { machineClass } from '../../src/runner/machine-class';
 import { runScenario } from '../../src/runner/run-scenario';
 import { parseSummary } from '../../src/summary-schema';
+import { syntheticSummary } from '../support/synthetic-summary';
 
 /** Every scenario for a few seconds at a low rate: the runner and the scenarios keep working. No timing assertions. */
 function expectServed(summary: LoadSummary, seconds: number): void {
@@ -71,8 +73,28 @@ describe('the scenarios through the local runner (smoke)', () => {
     // The API counted the same requests the runner sent (the warm-up came before the first snapshot).
     expect(summary.server?.endpoints['POST /v1/events']?.requests).toBe(summary.requests.total);
     expect(summary.server?.eventsAccepted).toBe(summary.eventsAccepted.count);
+    // What makes it comparable with a baseline: the generator, the API it started, this machine's class.
+    expect(summary).toMatchObject({ generator: 'local-runner', targetKind: 'started-by-runner' });
+    expect(summary.machineClass).toBe(machineClass({}));
     expect(lines.join('\n')).toContain(`Summary: ${out}`);
   }, 60_000);
+
+  it('records the target kind and machine class after the target, replacing what k6 wrote', () => {
+    const fromK6: LoadSummary = { ...syntheticSummary({ generator: 'k6' }), targetKind: 'given-url' };
+    delete fromK6.machineClass;
+
+    const stamped = withComparability(fromK6, 'started-by-runner', 'linux-x64-2cpu-8gb');
+
+    expect(Object.keys(stamped).slice(0, 6)).toEqual([
+      'schemaVersion',
+      'scenario',
+      'generator',
+      'target',
+      'targetKind',
+      'machineClass',
+    ]);
+    expect(stamped).toEqual({ ...fromK6, targetKind: 'started-by-runner', machineClass: 'linux-x64-2cpu-8gb' });
+  });
 
   it('rejects an unknown scenario and a --target without an API key with exit code 2', async () => {
     const errors: string[] = [];
@@ -81,8 +103,10 @@ describe('the scenarios through the local runner (smoke)', () => {
     expect(await runLoadCli(['--scenario', 'event_ingestion', '--target', 'http://127.0.0.1:1'], deps)).toBe(2);
     expect(await runLoadCli(['--scenario', 'event_ingestion', '--duration', 'soon'], deps)).toBe(2);
     expect(await runLoadCli(['--scenario', 'event_ingestion', '--generator', 'jmeter'], deps)).toBe(2);
+    const badClass = { ...deps, env: { LOAD_MACHINE_CLASS: 'a/b' } };
+    expect(await runLoadCli(['--scenario', 'event_ingestion'], badClass)).toBe(2);
     expect(errors.join('\n')).toMatch(
-      /--scenario must be one of[\s\S]*needs an API key[\s\S]*Not a duration[\s\S]*--generator must be local or k6/,
+      /--scenario must be one of[\s\S]*needs an API key[\s\S]*Not a duration[\s\S]*--generator must be local or k6[\s\S]*LOAD_MACHINE_CLASS must be/,
     );
   });
 });

@@ -1,12 +1,22 @@
 import { SCENARIOS, type ScenarioName } from '../../scenarios/scenarios';
 import type { EndpointSummary, Knee, LoadSummary, TimelinePoint } from '../../scenarios/summary-format';
+import { machineClass } from '../../src/runner/machine-class';
 
 export interface SyntheticSummaryOptions {
   scenario?: ScenarioName;
-  /** `k6` summaries carry no timeline. */
   generator?: LoadSummary['generator'];
-  /** Timeline length; one point per second. */
+  /** Run length; the timeline has one point per second, or per 5-second window for `windows`. */
   seconds?: number;
+  /**
+   * `seconds` (the local runner's), `windows` (k6's 5-second windows) or `none` (a summary without one);
+   * by default the local runner's have seconds and k6's none.
+   */
+  timeline?: 'seconds' | 'windows' | 'none';
+  /**
+   * The machine class recorded; by default this machine's (LOAD_MACHINE_CLASS honoured), so a synthetic
+   * baseline is comparable with a run of `npm run load` on the machine the tests run on.
+   */
+  machineClass?: string;
 }
 
 /** The per-endpoint figures of the synthetic runs: every endpoint a scenario can exercise. */
@@ -49,11 +59,13 @@ export function syntheticSummary(options: SyntheticSummaryOptions = {}): LoadSum
   const scenario = options.scenario ?? 'inbox_polling';
   const generator = options.generator ?? 'local-runner';
   const seconds = options.seconds ?? 60;
+  const timelineKind = options.timeline ?? (generator === 'local-runner' ? 'seconds' : 'none');
   const stress = scenario === 'stress_test';
   const expectedEndpoints = [...SCENARIOS[scenario].endpoints];
   const timeline = Array.from({ length: seconds }, (_, t) =>
     stress ? rampPoint(t, seconds) : steadyPoint(t, peakRate(scenario)),
   );
+  const windows = windowsOf(timeline);
   const started = timeline.reduce((sum, point) => sum + point.iterations, 0);
   const dropped = timeline.reduce((sum, point) => sum + point.dropped, 0);
   const accepted = timeline.reduce((sum, point) => sum + point.eventsAccepted, 0);
@@ -67,6 +79,8 @@ export function syntheticSummary(options: SyntheticSummaryOptions = {}): LoadSum
     scenario,
     generator,
     target: 'http://127.0.0.1:3000',
+    targetKind: 'started-by-runner',
+    machineClass: options.machineClass ?? machineClass(process.env),
     startedAt: '2025-06-02T09:30:00.000Z',
     durationSeconds: seconds,
     requestedRate: peakRate(scenario),
@@ -75,8 +89,9 @@ export function syntheticSummary(options: SyntheticSummaryOptions = {}): LoadSum
     eventsAccepted: { count: accepted, ratePerSecond: accepted / seconds },
     endpoints,
     expectedEndpoints,
-    ...(generator === 'local-runner' && { timeline }),
-    ...(stress && { knee: kneeOf(timeline) }),
+    ...(timelineKind === 'seconds' && { timeline }),
+    ...(timelineKind === 'windows' && { timeline: windows }),
+    ...(stress && timelineKind !== 'none' && { knee: kneeOf(timelineKind === 'windows' ? windows : timeline) }),
   };
 }
 
@@ -141,13 +156,35 @@ function rampPoint(t: number, seconds: number): TimelinePoint {
   };
 }
 
+/** k6's view of the same run: 5-second windows adding up the seconds, rates averaged. */
+function windowsOf(timeline: TimelinePoint[]): TimelinePoint[] {
+  const windows: TimelinePoint[] = [];
+  for (let start = 0; start < timeline.length; start += 5) {
+    const points = timeline.slice(start, start + 5);
+    const total = (read: (point: TimelinePoint) => number): number => points.reduce((sum, p) => sum + read(p), 0);
+    const worst = points.reduce((a, b) => ((b.latency?.p95Ms ?? 0) > (a.latency?.p95Ms ?? 0) ? b : a));
+    windows.push({
+      t: start,
+      lengthSeconds: points.length,
+      targetRate: total((p) => p.targetRate) / points.length,
+      iterations: total((p) => p.iterations),
+      dropped: total((p) => p.dropped),
+      requests: total((p) => p.requests),
+      failed: total((p) => p.failed),
+      ...(worst.latency && { latency: worst.latency }),
+      eventsAccepted: total((p) => p.eventsAccepted),
+    });
+  }
+  return windows;
+}
+
 function kneeOf(timeline: TimelinePoint[]): Knee | null {
   const point = timeline.find((p) => (p.latency?.p95Ms ?? 0) > 100);
   if (!point) return null;
   return {
     atSeconds: point.t,
     targetRate: point.targetRate,
-    achievedRate: point.eventsAccepted,
+    achievedRate: point.eventsAccepted / (point.lengthSeconds ?? 1),
     reason: `p95 ${Math.round(point.latency?.p95Ms ?? 0)} ms over the 100 ms target`,
   };
 }
