@@ -26,5 +26,7 @@ module.exports = {
   testMatch: kind ? [`**/test/**/*${kinds[kind]}`] : ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...(kind ? [] : Object.values(kinds).map(escape))],
   transform,
+  globalSetup: '<rootDir>/jest.global-setup.js',
+  globalTeardown: '<rootDir>/jest.global-teardown.js',
   testTimeout: 30000,
 };

@@ -1,15 +1,19 @@
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { CONTROL_TENANT } from '../src/store/event-id-index-control';
 import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../src/store/table-schemas';
+import { lambdaBundling } from './lambda-bundling';
 
 export interface ApiStackProps extends StackProps {
   /** Stage name, used in resource names and the metric namespace (e.g. `Production`). */
@@ -25,6 +29,8 @@ export class ApiStack extends Stack {
   readonly eventsTable: dynamodb.Table;
   readonly apiKeysTable: dynamodb.Table;
   readonly handler: NodejsFunction;
+  readonly cursorSecret: secretsmanager.Secret;
+  readonly indexControl: EventIdIndexControl;
   readonly httpApi: HttpApi;
   readonly logGroup: logs.LogGroup;
 
@@ -42,7 +48,10 @@ export class ApiStack extends Stack {
     });
     this.apiKeysTable = tableFrom(this, 'ApiKeysTable', apiKeysTableDefinition(`triggers-api-keys-${stage}`));
 
-    // Cursors must verify on every instance: one secret shared by all of them.
+    // A table this deploy creates is marked verified, so the API never scans on it (DESIGN §4).
+    this.indexControl = new EventIdIndexControl(this, 'EventIdIndexControl', { table: this.eventsTable });
+
+    // Cursors must verify on every instance: one secret shared by all of them, read at run time.
     const cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       description: 'HMAC key signing inbox cursors',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
@@ -68,19 +77,19 @@ export class ApiStack extends Stack {
         STAGE: props.stage,
         METRICS_SINK: 'emf',
         APP_VERSION: props.version,
-        CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
+        // The secret's ARN, not its value: the function reads the value from Secrets Manager when it starts.
+        CURSOR_SECRET_ARN: cursorSecret.secretArn,
         // Cheaper AsyncLocalStorage for the request context on every log line.
-        NODE_OPTIONS: '--experimental-async-context-frame --enable-source-maps',
+        NODE_OPTIONS: '--experimental-async-context-frame',
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // Loaded only for LOG_FORMAT=pretty on a developer's machine.
-        externalModules: ['pino-pretty'],
-      },
+      // pino-pretty is loaded only for LOG_FORMAT=pretty on a developer's machine.
+      bundling: lambdaBundling({ externalModules: ['pino-pretty'] }),
     });
+    this.cursorSecret = cursorSecret;
+    // Least privilege: reading this one secret's value, nothing else (grantRead would add DescribeSecret).
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [cursorSecret.secretArn] }),
+    );
     // Least privilege: the item operations the API uses, on the events table and its indexes.
     this.eventsTable.grant(
       this.handler,
@@ -190,4 +199,76 @@ function tableFrom(
     });
   }
   return table;
+}
+
+export interface EventIdIndexControlProps {
+  /** The events table, created with `event-id-index`. */
+  readonly table: dynamodb.Table;
+}
+
+/**
+ * `Custom::EventIdIndexControl`: when the stack creates the events table (or first adds this resource),
+ * marks `event-id-index` verified if the table holds no events yet, by writing the control record the API
+ * reads (api/src/deploy/event-id-index-control-resource.ts). A table that already holds events is left
+ * unverified for the migration to backfill and verify.
+ */
+export class EventIdIndexControl extends Construct {
+  readonly onEvent: NodejsFunction;
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: EventIdIndexControlProps) {
+    super(scope, id);
+    this.onEvent = new NodejsFunction(this, 'OnEvent', {
+      entry: path.join(__dirname, '..', 'src', 'deploy', 'event-id-index-control-resource.ts'),
+      handler: 'onEvent',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      logGroup: new logs.LogGroup(this, 'OnEventLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      bundling: lambdaBundling({ externalModules: ['pino-pretty'] }),
+    });
+    // On the table alone (not its indexes); it may write the control partition only, never an event.
+    this.onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Scan'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CONTROL_TENANT] } },
+      }),
+    );
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.onEvent,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::EventIdIndexControl',
+      properties: { TableName: props.table.tableName },
+    });
+
+    const basicExecutionRole = {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only allows the function to write its own logs',
+    };
+    Validations.of(this.onEvent).acknowledge(basicExecutionRole, {
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'The project targets Node.js 22 (nodejs22.x), the runtime its local toolchain and tests use',
+    });
+    Validations.of(provider).acknowledge(basicExecutionRole, {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: "CDK's provider framework invokes the handler by any of its versions",
+    });
+  }
 }

@@ -1,12 +1,10 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import type { MetricsRecorder, PrometheusSink } from './observability/metrics';
+import type { MetricsRecorder } from './observability/metrics/metrics-recorder';
 import type { ApiKeyAuthenticator } from './domain/authenticator';
 import type { EventService } from './domain/event-service';
-import type { InboxCursorCodec } from './domain/inbox-cursor';
-import type { SloSpec } from '../../monitoring/slo-spec';
-import { dashboardRoutes } from './dashboard';
+import type { InboxCursors } from './domain/inbox-cursor';
 import { accessLog } from './http/access-log';
 import { authMiddleware } from './http/auth-middleware';
 import { errorMiddleware } from './http/error-middleware';
@@ -15,16 +13,18 @@ import { requestContext } from './http/request-context';
 import { eventRoutes } from './http/routes/events';
 import { healthRoutes } from './http/routes/health';
 import { inboxRoutes } from './http/routes/inbox';
-import { prometheusRoute } from './http/routes/prometheus';
 import { recordRouteTemplate } from './http/route-template';
 
 export interface AppDependencies {
   service: EventService;
   metrics: MetricsRecorder;
-  /** Local-only pages: the live dashboard and the Prometheus endpoint. */
-  localPages?: { prometheus?: PrometheusSink; slo: SloSpec };
+  /**
+   * Mounts unauthenticated local-only pages (the live dashboard, `/metrics`) next to the health route.
+   * The local server passes it; the Lambda app has none, so their code stays out of its bundle.
+   */
+  localRoutes?: (router: Router) => void;
   authenticator: ApiKeyAuthenticator;
-  cursors: InboxCursorCodec;
+  cursors: InboxCursors;
   logger: Logger;
   version: string;
 }
@@ -39,11 +39,7 @@ export function createApp(deps: AppDependencies): Koa {
   const publicRoutes = new Router();
   publicRoutes.use(recordRouteTemplate);
   healthRoutes(publicRoutes, deps.version);
-  if (deps.localPages) {
-    const { prometheus, slo } = deps.localPages;
-    dashboardRoutes(publicRoutes, { snapshot: () => deps.metrics.snapshot(), slo });
-    if (prometheus) prometheusRoute(publicRoutes, prometheus);
-  }
+  deps.localRoutes?.(publicRoutes);
 
   const apiRoutes = new Router();
   apiRoutes.use(recordRouteTemplate);

@@ -16,6 +16,8 @@ export interface ApiConfig {
   dataDir: string | undefined;
   tables: TableNames;
   cursorSecret: string;
+  /** Secrets Manager secret (ARN or name) holding the cursor key: how Lambda gets it, never through its environment. */
+  cursorSecretArn: string | undefined;
   /** True when no CURSOR_SECRET was given and a random one is used (cursors then die with the process). */
   cursorSecretGenerated: boolean;
   retentionSeconds: number;
@@ -87,6 +89,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     },
     cursorSecret: cursorSecret ?? randomBytes(32).toString('base64url'),
     cursorSecretGenerated: cursorSecret === undefined,
+    cursorSecretArn: text(env, 'CURSOR_SECRET_ARN'),
     retentionSeconds: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365) * 86400,
     idempotencySeconds: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30) * 3600,
     authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,

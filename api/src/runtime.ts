@@ -1,15 +1,15 @@
+import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SLO_SPEC } from '../../monitoring/slo-spec';
 import { createApp } from './app';
-import { API_ENDPOINTS } from './observability/metric-definitions';
-import { createMetricsSink, MetricsRecorder, PrometheusSink, type MetricsSink } from './observability/metrics';
-import { addToLogContext, runWithoutLogContext } from './observability/log-context';
 import type { ApiConfig } from './config';
 import { ApiKeyAuthenticator } from './domain/authenticator';
 import { EventService } from './domain/event-service';
-import { InboxCursorCodec } from './domain/inbox-cursor';
+import type { InboxCursors } from './domain/inbox-cursor';
+import { API_ENDPOINTS } from './observability/metric-definitions';
+import { addToLogContext, runWithoutLogContext } from './observability/log-context';
+import { MetricsRecorder } from './observability/metrics/metrics-recorder';
+import type { MetricsSink } from './observability/metrics/metrics-sink';
 import { createDynamoDbClients, type DynamoDbClients } from './store/dynamodb-client';
 import { DynamoDbApiKeyStore } from './store/dynamodb-api-key-store';
 import { DynamoDbEventStore } from './store/dynamodb-event-store';
@@ -24,18 +24,31 @@ export interface Runtime {
   eventIdIndex: EventIdIndexStatus;
 }
 
+/**
+ * What differs between the entry points: the local server prints or serves metrics in any of four ways
+ * and has local pages; the Lambda handler prints EMF and reads its cursor key from Secrets Manager. Each
+ * entry point builds only its own parts, so the Lambda bundle carries none of the others' code.
+ */
+export interface RuntimeParts {
+  sink: MetricsSink;
+  cursors: InboxCursors;
+  /** Mounts local-only pages (dashboard, `/metrics`) given the recorder they read. */
+  localRoutes?: (router: Router, metrics: MetricsRecorder) => void;
+  /** DynamoDB clients to use instead of ones built from the configuration. */
+  clients?: DynamoDbClients;
+}
+
 /** Wires the app from its configuration: the one composition root shared by the server, Lambda and tests. */
-export function createRuntime(config: ApiConfig, logger: Logger, clients?: DynamoDbClients): Runtime {
+export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeParts): Runtime {
   const db =
-    clients ??
+    parts.clients ??
     createDynamoDbClients({
       region: config.region,
       requestTimeoutMs: config.dynamodbTimeoutMs,
       ...(config.dynamodbEndpoint !== undefined ? { endpoint: config.dynamodbEndpoint } : {}),
     });
-  const sink = createSink(config, logger);
   const metrics = new MetricsRecorder({
-    sinks: [sink],
+    sinks: [parts.sink],
     knownEndpoints: API_ENDPOINTS,
     onSinkError: (error) => runWithoutLogContext(() => logger.warn({ err: error }, 'A metrics sink failed')),
   });
@@ -59,40 +72,15 @@ export function createRuntime(config: ApiConfig, logger: Logger, clients?: Dynam
     idempotencySeconds: config.idempotencySeconds,
   });
   const apiKeys = new DynamoDbApiKeyStore(db.doc, config.tables.apiKeys);
+  const { localRoutes } = parts;
   const app = createApp({
     service,
     metrics,
-    ...(config.localPages
-      ? { localPages: { slo: SLO_SPEC, ...(sink instanceof PrometheusSink ? { prometheus: sink } : {}) } }
-      : {}),
+    ...(localRoutes ? { localRoutes: (router: Router) => localRoutes(router, metrics) } : {}),
     authenticator: new ApiKeyAuthenticator(apiKeys, config.authCacheTtlMs),
-    cursors: new InboxCursorCodec(config.cursorSecret),
+    cursors: parts.cursors,
     logger,
     version: config.version,
   });
   return { app, metrics, clients: db, service, apiKeys, eventIdIndex };
-}
-
-/** The sink `METRICS_SINK` names; long-running processes send or print every minute. */
-function createSink(config: ApiConfig, logger: Logger): MetricsSink {
-  const onWarning = (message: string, detail: Record<string, unknown>): void =>
-    runWithoutLogContext(() => logger.warn(detail, message));
-  switch (config.metricsSink) {
-    case 'cloudwatch':
-      return createMetricsSink('cloudwatch', {
-        stage: config.stage,
-        cloudWatchClient: new CloudWatchClient({ region: config.region, maxAttempts: 1 }),
-        onWarning,
-      });
-    case 'emf':
-      // In Lambda the handler flushes after each invocation; elsewhere, once a minute.
-      return createMetricsSink('emf', {
-        stage: config.stage,
-        ...(config.localPages ? { flushIntervalMs: 60_000 } : {}),
-      });
-    case 'prometheus':
-      return createMetricsSink('prometheus', { stage: config.stage, collectDefaultMetrics: false });
-    case 'none':
-      return createMetricsSink('none', { stage: config.stage });
-  }
 }

@@ -5,7 +5,7 @@ import { ConfigError, readConfig, type ApiConfig } from './config';
 import { mintApiKey } from './domain/mint-api-key';
 import { startEmbeddedEngine, type EmbeddedEngine } from './engine/embedded-engine';
 import { createLogger } from './observability/logger';
-import { createRuntime } from './runtime';
+import { createServerRuntime } from './server-runtime';
 import { ensureTables } from './store/ensure-tables';
 import { packageVersion } from './version';
 
@@ -31,7 +31,7 @@ export async function startLocalServer(config: ApiConfig, logger: Logger): Promi
         })
       : undefined;
   const endpoint = config.dynamodbEndpoint ?? engine?.endpoint ?? '';
-  const runtime = createRuntime({ ...config, dynamodbEndpoint: endpoint }, logger);
+  const runtime = createServerRuntime({ ...config, dynamodbEndpoint: endpoint }, logger);
   try {
     await ensureTables(runtime.clients.client, runtime.clients.doc, config.tables);
     const devApiKey = await mintApiKey(runtime.apiKeys, {

@@ -1,35 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { createLambdaHandler } from '../src/lambda';
+import { httpApiEvent } from '../src/local/http-api-event';
 import { startTestApi, type TestApi } from './support/test-api';
-
-/** An API Gateway HTTP API (payload format 2.0) event, shaped as API Gateway sends it. */
-function httpApiEvent(
-  method: string,
-  path: string,
-  options: { body?: string; headers?: Record<string, string>; query?: string } = {},
-) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: options.query ?? '',
-    headers: { host: 'abc123.execute-api.us-east-1.amazonaws.com', 'user-agent': 'curl/8.5.0', ...options.headers },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
-      requestId: 'JKJaXmPLvHcESHA=',
-      routeKey: '$default',
-      stage: '$default',
-      time: '27/Nov/2026:01:00:00 +0000',
-      timeEpoch: 1795741200000,
-    },
-    ...(options.body !== undefined ? { body: options.body } : {}),
-    isBase64Encoded: false,
-  };
-}
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -129,7 +101,7 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
 
   it('refuses to start in Lambda without a shared cursor secret', () => {
     expect(() => createLambdaHandler({ AWS_LAMBDA_FUNCTION_NAME: 'triggers-api' })).toThrow(
-      'CURSOR_SECRET must be set in Lambda',
+      'CURSOR_SECRET_ARN (or CURSOR_SECRET) must be set in Lambda',
     );
   });
 });

@@ -181,17 +181,22 @@ export class EventIdIndexMigration extends Construct {
       payload: sfn.TaskInput.fromObject({ 'tableName.$': '$.tableName' }),
       resultPath: '$.report',
     });
-    const markVerified = new tasks.DynamoPutItem(this, 'Mark verified', {
-      table: props.table,
-      item: {
-        tenant_id: tasks.DynamoAttributeValue.fromString(CONTROL_TENANT),
-        sk: tasks.DynamoAttributeValue.fromString(EVENT_ID_INDEX_CONTROL_SK),
-        status: tasks.DynamoAttributeValue.fromString('verified'),
-        verified_at: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stateEnteredTime),
-        verified_by: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.executionName),
+    // The table named in the input, as every other state: the definition never names a table of its own.
+    const markVerified = dynamodb(
+      'Mark verified',
+      'putItem',
+      {
+        'TableName.$': '$.tableName',
+        Item: {
+          tenant_id: { S: CONTROL_TENANT },
+          sk: { S: EVENT_ID_INDEX_CONTROL_SK },
+          status: { S: 'verified' },
+          verified_at: { 'S.$': '$$.State.EnteredTime' },
+          verified_by: { 'S.$': '$$.Execution.Name' },
+        },
       },
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+      sfn.JsonPath.DISCARD,
+    );
     const succeeded = new sfn.Succeed(this, 'Index verified', { outputPath: '$.report' });
     const verificationFailed = new sfn.Pass(this, 'Verification failed', {
       parameters: { Error: 'VerificationFailed', 'Cause.$': 'States.JsonToString($.report)' },

@@ -2,9 +2,10 @@ import * as path from 'node:path';
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { lambdaBundling } from '../../api/infra/lambda-bundling';
 import { EventIdIndexMigration } from './event-id-index-migration';
 
 export interface MigrationStackProps extends StackProps {
@@ -29,7 +30,7 @@ export class MigrationStack extends Stack {
         timeout,
         tracing: lambda.Tracing.ACTIVE,
         logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
-        bundling: { format: OutputFormat.CJS, target: 'node22', minify: true, sourceMap: true },
+        bundling: lambdaBundling(),
       });
     const backfill = handlerFunction('Backfill', 'backfill', Duration.minutes(5));
     const verify = handlerFunction('Verify', 'verify', Duration.minutes(15));

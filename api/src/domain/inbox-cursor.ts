@@ -9,6 +9,12 @@ interface CursorBody {
   k: string;
 }
 
+/**
+ * Supplies the cursor codec. Locally its secret is at hand; in Lambda it is read from Secrets Manager on
+ * first use, so getting it may fail (with a `ServiceUnavailableError`) and succeed on a later call.
+ */
+export type InboxCursors = () => Promise<InboxCursorCodec>;
+
 /** Opaque inbox cursors: base64url JSON signed with HMAC-SHA256 and bound to the tenant that received them. */
 export class InboxCursorCodec {
   private readonly secret: Buffer;

@@ -1,6 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EVENT_ID_INDEX } from './table-schemas';
+import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EVENT_ID_INDEX, EventAttr } from './table-schemas';
 
 /** Partition of control records; tenant ids cannot start with '#', so no tenant can reach it. */
 export const CONTROL_TENANT = '#control';
@@ -33,6 +33,45 @@ export async function markEventIdIndexVerified(
       },
     }),
   );
+}
+
+/** What marking a table at deploy did: only a table that holds no events yet can be marked without a backfill. */
+export type DeployMarkOutcome = 'marked' | 'already-verified' | 'holds-events' | 'no-active-index';
+
+/**
+ * Marks `event-id-index` verified on a table that has it ACTIVE and holds no events yet: every event this
+ * version writes carries `event_id`, so from then on the index holds every event and the API never scans.
+ * A table that already holds events (created by an older version, its index just added by CloudFormation)
+ * is left as it is: legacy events have no `event_id` until the migration backfills and verifies them.
+ */
+export async function markEventIdIndexVerifiedIfEmpty(
+  client: DynamoDBClient,
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  verifiedBy: string,
+  now: Date = new Date(),
+): Promise<DeployMarkOutcome> {
+  const state = await readEventIdIndexState(client, doc, tableName);
+  if (state === 'verified') return 'already-verified';
+  if (state === 'absent') return 'no-active-index';
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    // Keys only, a few at a time: the first event found ends the search, and control records are few.
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: tableName,
+        Limit: 25,
+        ProjectionExpression: '#tenant',
+        ExpressionAttributeNames: { '#tenant': EventAttr.tenantId },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    if (page.Items?.some((item) => item[EventAttr.tenantId] !== CONTROL_TENANT)) return 'holds-events';
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  await markEventIdIndexVerified(doc, tableName, verifiedBy, now);
+  return 'marked';
 }
 
 /** Reads the index's state from the table description and the control record. */

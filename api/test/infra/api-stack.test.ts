@@ -13,6 +13,26 @@ function synth(): { template: Template } {
   return { template: Template.fromStack(stack) };
 }
 
+/**
+ * `<function>.<variable>` for every environment variable that holds a secret: a dynamic reference (resolved
+ * to the value at deploy) or anything built from a secret resource other than its ARN (`Ref`) in a `*_ARN`.
+ */
+function secretsInEnvironments(template: Template): string[] {
+  const secrets = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+  return Object.entries(template.findResources('AWS::Lambda::Function')).flatMap(([id, fn]) =>
+    Object.entries(
+      (fn.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ?? {},
+    )
+      .filter(([name, value]) => {
+        const text = JSON.stringify(value);
+        if (/\{\{resolve:(secretsmanager|ssm-secure):/.test(text)) return true;
+        const namesSecret = secrets.some((secret) => text.includes(`"${secret}"`));
+        return namesSecret && !(name.endsWith('_ARN') && /^\{"Ref":"[^"]+"\}$/.test(text));
+      })
+      .map(([name]) => `${id}.${name}`),
+  );
+}
+
 describe('ApiStack', () => {
   const { template } = synth();
 
@@ -45,7 +65,7 @@ describe('ApiStack', () => {
     expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual(['Retain', 'Retain']);
   });
 
-  it('runs the Koa app on nodejs22.x with EMF metrics, a shared cursor secret and the version', () => {
+  it('runs the Koa app on nodejs22.x with EMF metrics, the cursor secret by ARN and the version', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -56,8 +76,8 @@ describe('ApiStack', () => {
           STAGE: 'Test',
           METRICS_SINK: 'emf',
           APP_VERSION: '1.2.3',
-          NODE_OPTIONS: '--experimental-async-context-frame --enable-source-maps',
-          CURSOR_SECRET: Match.anyValue(),
+          NODE_OPTIONS: '--experimental-async-context-frame',
+          CURSOR_SECRET_ARN: { Ref: Match.stringLikeRegexp('CursorSecret') },
           EVENTS_TABLE: { Ref: Match.stringLikeRegexp('EventsTable') },
           API_KEYS_TABLE: { Ref: Match.stringLikeRegexp('ApiKeysTable') },
         }),
@@ -65,15 +85,29 @@ describe('ApiStack', () => {
     });
   });
 
-  it('grants only the item operations the API uses: read and write events, read keys', () => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap(
-      (p) =>
-        (p.Properties as { PolicyDocument: { Statement: { Action: string | string[] }[] } }).PolicyDocument.Statement,
-    );
+  /** The statements of the policies attached to the role of the function whose logical id starts with `prefix`. */
+  function statementsOf(prefix: string): { Action: string | string[]; Resource: unknown; Condition?: unknown }[] {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [, fn] = Object.entries(functions).find(([id]) => id.startsWith(prefix)) ?? [];
+    const role = (fn?.Properties as { Role: { 'Fn::GetAtt': [string, string] } }).Role['Fn::GetAtt'][0];
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties as { Roles: { Ref: string }[] }).Roles.some((r) => r.Ref === role))
+      .flatMap((p) => (p.Properties as { PolicyDocument: { Statement: never[] } }).PolicyDocument.Statement);
+  }
+
+  it('grants the API only the item operations it uses: read and write events, read keys, read its secret', () => {
+    const statements = statementsOf('Handler');
     const dynamodbActions = statements
       .map((s) => ([] as string[]).concat(s.Action))
       .filter((actions) => actions.some((a) => a.startsWith('dynamodb:')));
+    expect(
+      statements.filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('secretsmanager:'))),
+    ).toEqual([
+      expect.objectContaining({
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { Ref: expect.stringMatching(/^CursorSecret/) },
+      }),
+    ]);
     expect(dynamodbActions).toEqual(
       [
         [
@@ -98,7 +132,44 @@ describe('ApiStack', () => {
   });
 
   it('keeps function logs for 30 days', () => {
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
+    // The API's function and HTTP API, the control resource's function and its provider framework.
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
+  });
+
+  it('holds no secret, and no reference that would resolve to one, in any function environment', () => {
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).length).toBeGreaterThan(1);
+    expect(secretsInEnvironments(template)).toEqual([]);
+  });
+
+  it('would report a secret value placed in an environment', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new ApiStack(app, 'TriggersApi-Leaky', { stage: 'Test', version: '1.2.3' });
+    stack.handler.addEnvironment('CURSOR_SECRET', stack.cursorSecret.secretValue.unsafeUnwrap());
+    stack.handler.addEnvironment('CURSOR_SECRET_NAME', stack.cursorSecret.secretName);
+
+    expect(secretsInEnvironments(Template.fromStack(stack))).toEqual([
+      expect.stringMatching(/^Handler\w+\.CURSOR_SECRET$/),
+      expect.stringMatching(/^Handler\w+\.CURSOR_SECRET_NAME$/),
+    ]);
+  });
+
+  it('marks the events table verified at deploy through a custom resource that may write the control partition only', () => {
+    template.hasResourceProperties('Custom::EventIdIndexControl', {
+      TableName: { Ref: Match.stringLikeRegexp('EventsTable') },
+    });
+    const statements = statementsOf('EventIdIndexControlOnEvent');
+    const put = statements.filter((s) => ([] as string[]).concat(s.Action).includes('dynamodb:PutItem'));
+    expect(put).toEqual([
+      expect.objectContaining({
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#control'] } },
+      }),
+    ]);
+    expect(statements.flatMap((s) => ([] as string[]).concat(s.Action)).sort()).toEqual([
+      'dynamodb:DescribeTable',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+    ]);
   });
 
   it('passes the AwsSolutions checks at synth, with each accepted finding acknowledged in code', () => {

@@ -7,7 +7,8 @@ import { readConfig, type ApiConfig } from '../../src/config';
 import { mintApiKey } from '../../src/domain/mint-api-key';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
 import { createLogger } from '../../src/observability/logger';
-import { createRuntime, type Runtime } from '../../src/runtime';
+import type { Runtime } from '../../src/runtime';
+import { createServerRuntime } from '../../src/server-runtime';
 import { createDynamoDbClients } from '../../src/store/dynamodb-client';
 import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
 import { ensureTables } from '../../src/store/ensure-tables';
@@ -55,7 +56,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   // Tables are set up directly on the engine, so a fault proxy cannot get in the way.
   const admin = createDynamoDbClients({ region: config.region, endpoint: engine.endpoint });
   await ensureTables(admin.client, admin.doc, config.tables, { legacy: options.legacy ?? false });
-  const runtime = createRuntime(config, options.logger ?? createLogger({ level: 'silent' }));
+  const runtime = createServerRuntime(config, options.logger ?? createLogger({ level: 'silent' }));
   const keyStore = new DynamoDbApiKeyStore(admin.doc, config.tables.apiKeys);
   const keys = {
     acme: await mintApiKey(keyStore, { tenantId: 'acme', name: 'test' }),

@@ -40,7 +40,16 @@ export interface LocalMigrationOptions {
   retryIntervalMs?: number;
   /** Receives state transitions, retries and backfill progress as the execution runs. */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Runs the Lambda tasks somewhere else than in this process (e.g. the bundled functions in Lambda
+   * sandboxes): each receives the payload the state machine sends and returns what the function returns,
+   * or throws an error whose `name` is the function's error type, as Step Functions sees it.
+   */
+  lambdaTasks?: { backfill: LambdaTask; verify: LambdaTask };
 }
+
+/** One Lambda task's function: payload in, result out. */
+export type LambdaTask = (payload: unknown) => Promise<unknown>;
 
 /** Step Functions matches Retry/Catch on `<Service>.<Exception>` for SDK integrations. */
 function asStatesError(error: unknown): Error {
@@ -85,6 +94,11 @@ export async function runMigrationLocally(
     'Delete index': updateTable,
     'Mark verified': sdk((i: object) => client.send(new PutItemCommand(i as never))),
     'Backfill segment': async (payload) => {
+      if (options.lambdaTasks) {
+        const result = (await options.lambdaTasks.backfill(payload)) as { scanned: number; updated: number };
+        options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
+        return result;
+      }
       const p = payload as {
         tableName: string;
         segment: number;
@@ -102,6 +116,7 @@ export async function runMigrationLocally(
       return result;
     },
     'Verify index': async (payload) =>
+      options.lambdaTasks?.verify(payload) ??
       verifyEventIdIndex({
         doc,
         client,

@@ -1,4 +1,8 @@
-import { Float64Histogram, Int32Histogram, type JsHistogram } from 'hdr-histogram-js';
+import type { JsHistogram } from 'hdr-histogram-js';
+// The two classes alone: the package's index also loads its WebAssembly build, log codecs and pako,
+// which the API never uses and every Lambda cold start would pay for.
+import Float64Histogram from 'hdr-histogram-js/dist/Float64Histogram';
+import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
 import type { LatencyPercentiles } from '../metrics-snapshot';
 import type { ValueCount } from './values-and-counts';
 

@@ -1,0 +1,53 @@
+import type Router from '@koa/router';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Logger } from 'pino';
+import { SLO_SPEC } from '../../monitoring/slo-spec';
+import type { ApiConfig } from './config';
+import { dashboardRoutes } from './dashboard';
+import { InboxCursorCodec } from './domain/inbox-cursor';
+import { prometheusRoute } from './http/routes/prometheus';
+import { runWithoutLogContext } from './observability/log-context';
+import { createMetricsSink, PrometheusSink, type MetricsRecorder, type MetricsSink } from './observability/metrics';
+import { createRuntime, type Runtime } from './runtime';
+import type { DynamoDbClients } from './store/dynamodb-client';
+
+/**
+ * The runtime of a long-running process (`npm start`, tests): metrics to the sink `METRICS_SINK` names,
+ * cursors signed with `CURSOR_SECRET`, and the local pages (live dashboard, `/metrics`).
+ */
+export function createServerRuntime(config: ApiConfig, logger: Logger, clients?: DynamoDbClients): Runtime {
+  const sink = createSink(config, logger);
+  const codec = new InboxCursorCodec(config.cursorSecret);
+  return createRuntime(config, logger, {
+    sink,
+    cursors: () => Promise.resolve(codec),
+    ...(config.localPages ? { localRoutes: (router, metrics) => mountLocalPages(router, metrics, sink) } : {}),
+    ...(clients ? { clients } : {}),
+  });
+}
+
+/** The live dashboard (thresholds from the SLO spec) and, with the Prometheus sink, `GET /metrics`. */
+function mountLocalPages(router: Router, metrics: MetricsRecorder, sink: MetricsSink): void {
+  dashboardRoutes(router, { snapshot: () => metrics.snapshot(), slo: SLO_SPEC });
+  if (sink instanceof PrometheusSink) prometheusRoute(router, sink);
+}
+
+/** The sink `METRICS_SINK` names; long-running processes send or print every minute. */
+function createSink(config: ApiConfig, logger: Logger): MetricsSink {
+  const onWarning = (message: string, detail: Record<string, unknown>): void =>
+    runWithoutLogContext(() => logger.warn(detail, message));
+  switch (config.metricsSink) {
+    case 'cloudwatch':
+      return createMetricsSink('cloudwatch', {
+        stage: config.stage,
+        cloudWatchClient: new CloudWatchClient({ region: config.region, maxAttempts: 1 }),
+        onWarning,
+      });
+    case 'emf':
+      return createMetricsSink('emf', { stage: config.stage, flushIntervalMs: 60_000 });
+    case 'prometheus':
+      return createMetricsSink('prometheus', { stage: config.stage, collectDefaultMetrics: false });
+    case 'none':
+      return createMetricsSink('none', { stage: config.stage });
+  }
+}
