@@ -7,6 +7,8 @@ import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodej
  *   Lambda runtime happens to ship, and a bundle needs nothing beside it;
  * - ESM builds first (`module` before `main`), so esbuild drops the SDK commands and schemas a function never
  *   calls (the API's bundle loads in about two thirds of the time);
+ * - dynamic `import()` of Node's built-ins becomes `require`: the SDK imports `node:http` lazily, and
+ *   Node's ESM facade of that module evaluates every lazy export, loading its bundled undici (~60 ms);
  * - neither minified nor source-mapped: stack traces keep real function names and readable lines, and
  *   `--enable-source-maps` would add ~50 ms to every cold start (docs/PERFORMANCE.md, `npm run bench:lambda`).
  */
@@ -19,5 +21,6 @@ export function lambdaBundling(options: { externalModules?: string[] } = {}): Bu
     minify: false,
     sourceMap: false,
     externalModules: options.externalModules ?? [],
+    esbuildArgs: { '--supported:dynamic-import': 'false' },
   };
 }

@@ -65,19 +65,18 @@ function lambdaSink(config: ApiConfig, env: Record<string, string | undefined>):
 /** Cursors keyed by the secret `CURSOR_SECRET_ARN` names (read on first use), or by `CURSOR_SECRET` itself. */
 function lambdaCursors(config: ApiConfig, env: Record<string, string | undefined>, logger: Logger): InboxCursors {
   if (config.cursorSecretArn !== undefined) {
-    const cursors = secretsManagerCursors({
-      client: new SecretsManagerClient({
-        region: config.region,
-        maxAttempts: 2,
-        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
-      }),
+    // Read on the first inbox request, not at start: most containers only ingest and never need it.
+    let client: SecretsManagerClient | undefined;
+    return secretsManagerCursors({
+      client: () =>
+        (client ??= new SecretsManagerClient({
+          region: config.region,
+          maxAttempts: 2,
+          requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+        })),
       secretId: config.cursorSecretArn,
       logger,
     });
-    // Read during initialization, so the first inbox request does not wait for it; a failure is logged
-    // there and the first inbox request reads again.
-    cursors().catch(() => undefined);
-    return cursors;
   }
   if (config.cursorSecretGenerated && env.AWS_LAMBDA_FUNCTION_NAME) {
     // Each Lambda instance would sign with its own secret and reject the others' cursors.

@@ -3,8 +3,8 @@ import path from 'node:path';
 
 /** A static file served by the dashboard, held in memory. */
 export interface DashboardAsset {
-  /** Koa `ctx.type` value: `js` or `css`. */
-  type: 'js' | 'css';
+  /** Koa `ctx.type` value, a full media type: mime-db's mapping of `js` changed between versions (RFC 9239). */
+  type: 'text/javascript' | 'text/css';
   body: string;
 }
 
@@ -15,9 +15,15 @@ export type DashboardAssetName = 'uplot.js' | 'uplot.css' | 'dashboard.js';
 export function loadDashboardAssets(): Record<DashboardAssetName, DashboardAsset> {
   return {
     // The IIFE build defines `window.uPlot`, which a plain <script> tag needs; no bundler involved.
-    'uplot.js': { type: 'js', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') },
-    'uplot.css': { type: 'css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') },
-    'dashboard.js': { type: 'js', body: readFileSync(path.join(__dirname, 'browser', 'dashboard-client.js'), 'utf8') },
+    'uplot.js': {
+      type: 'text/javascript',
+      body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    },
+    'uplot.css': { type: 'text/css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') },
+    'dashboard.js': {
+      type: 'text/javascript',
+      body: readFileSync(path.join(__dirname, 'browser', 'dashboard-client.js'), 'utf8'),
+    },
   };
 }
 

@@ -1,93 +1,14 @@
-import Ajv, { type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
-import type { EventMetadata, Priority } from '../domain/event';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors';
+import { createEvent, eventId } from './generated/body-validators';
+import { inboxQuery } from './generated/query-validators';
+import type { CreateEventBody, InboxQueryParams } from './request-schemas';
 
-/** Body of `POST /v1/events`. `payload` is any non-empty JSON object. */
-export interface CreateEventBody {
-  source: string;
-  event_type: string;
-  payload: Record<string, unknown>;
-  metadata?: EventMetadata;
-}
+export { LIMITS, type CreateEventBody, type InboxQueryParams } from './request-schemas';
 
-/** Query of `GET /v1/inbox` after coercion. */
-export interface InboxQueryParams {
-  limit: number;
-  cursor?: string;
-  source?: string;
-  event_type?: string;
-}
-
-export const LIMITS = {
-  nameLength: 100,
-  idempotencyKeyLength: 128,
-  metadataValueLength: 256,
-  metadataKeys: 20,
-  cursorLength: 2048,
-  inboxDefaultLimit: 50,
-  inboxMaxLimit: 100,
-} as const;
-
-const PRIORITIES: Priority[] = ['low', 'normal', 'high'];
-const name = { type: 'string', minLength: 1, maxLength: LIMITS.nameLength } as const;
-
-export const createEventSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['source', 'event_type', 'payload'],
-  properties: {
-    source: name,
-    event_type: name,
-    payload: { type: 'object', minProperties: 1, required: [] },
-    metadata: {
-      type: 'object',
-      nullable: true,
-      maxProperties: LIMITS.metadataKeys,
-      propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9._-]{0,63}$' },
-      required: [],
-      properties: {
-        idempotency_key: {
-          type: 'string',
-          nullable: true,
-          minLength: 1,
-          maxLength: LIMITS.idempotencyKeyLength,
-          pattern: '^[A-Za-z0-9._:-]+$',
-        },
-        priority: { type: 'string', nullable: true, enum: PRIORITIES },
-        correlation_id: { type: 'string', nullable: true, minLength: 1, maxLength: LIMITS.idempotencyKeyLength },
-      },
-      additionalProperties: { type: 'string', maxLength: LIMITS.metadataValueLength },
-    },
-  },
-} as unknown as JSONSchemaType<CreateEventBody>;
-
-export const inboxQuerySchema: JSONSchemaType<InboxQueryParams> = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['limit'],
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: LIMITS.inboxMaxLimit, default: LIMITS.inboxDefaultLimit },
-    cursor: { type: 'string', nullable: true, minLength: 1, maxLength: LIMITS.cursorLength },
-    source: { ...name, nullable: true },
-    event_type: { ...name, nullable: true },
-  },
-};
-
-// An explicit pattern: the `uuid` format of ajv-formats also accepts `urn:uuid:` URNs.
-export const eventIdSchema: JSONSchemaType<string> = {
-  type: 'string',
-  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
-};
-
-// `validateSchema: false`: compiling JSON Schema's meta-schema would cost every cold start ~80 ms; these
-// fixed schemas are checked against it in the tests instead (api/test/http/validation-schemas.test.ts).
-const ajv = new Ajv({ allErrors: true, useDefaults: true, validateSchema: false });
-// Query strings carry text only: coerce "10" to 10 there and nowhere else.
-const ajvQuery = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, validateSchema: false });
-
-const validateCreateEvent = ajv.compile(createEventSchema);
-const validateInboxQuery = ajvQuery.compile(inboxQuerySchema);
-const validateEventId = ajv.compile(eventIdSchema);
+const validateCreateEvent = createEvent as ValidateFunction<CreateEventBody>;
+const validateInboxQuery = inboxQuery as ValidateFunction<InboxQueryParams>;
+const validateEventId = eventId as ValidateFunction<string>;
 
 function describe(errors: ErrorObject[] | null | undefined, root: string): { field: string; message: string }[] {
   return (errors ?? []).map((error) => {
