@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import * as ts from 'typescript';
-import { asText, evaluateValue } from './support/actions-expression';
+import { evaluateString } from './support/actions-expression';
 import { jobOf, readWorkflow, REPO_ROOT } from './support/workflow-files';
 
 const posix = (path: string): string => path.split(sep).join('/');
@@ -144,7 +144,7 @@ describe('slo-review.yml report and comment', () => {
       const summaryFile = join(dir, 'step-summary.md');
       writeFileSync(summaryFile, '');
       const stepEnv = Object.fromEntries(
-        Object.entries(diffStep.env ?? {}).map(([name, value]) => [name, asText(evaluateValue(value, contexts))]),
+        Object.entries(diffStep.env ?? {}).map(([name, value]) => [name, evaluateString(value, contexts)]),
       );
       const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`, GITHUB_STEP_SUMMARY: summaryFile };
       for (const script of [diffStep.run, summaryStep.run]) {

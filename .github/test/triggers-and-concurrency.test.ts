@@ -5,8 +5,8 @@
  * at a time per environment; CI cancels superseded pull-request runs only.
  */
 import {
-  asText,
   evaluateCondition,
+  evaluateString,
   evaluateValue,
   type ExpressionContexts,
   type ExpressionValue,
@@ -26,7 +26,7 @@ function evaluateConcurrency(
   if (concurrency === undefined) return undefined;
   const block = typeof concurrency === 'string' ? { group: concurrency } : concurrency;
   return {
-    group: asText(evaluateValue(block.group, contexts)),
+    group: evaluateString(block.group, contexts),
     cancelInProgress: evaluateCondition(block['cancel-in-progress'] ?? false, contexts),
   };
 }
