@@ -7,11 +7,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mintApiKey } from '../../src/domain/mint-api-key';
 import { httpApiEvent } from '../../src/local/http-api-event';
 import type { LambdaSandbox } from '../../src/local/lambda-sandbox';
-import { functionAt, type CfnValue } from '../../src/local/cloud-assembly';
+import { functionAt, tablesOf, type CfnValue } from '../../src/local/cloud-assembly';
 import { startLocalStage, type LocalStage } from '../../src/local/local-stage';
 import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
 import { readEventIdIndexState } from '../../src/store/event-id-index-control';
@@ -324,20 +325,9 @@ describe('the API bundle, run as Lambda runs it', () => {
 
     it('leaves a table that already holds events unverified, for the migration', async () => {
       const legacyTable = `${eventsTable}-upgraded`;
-      const definition = Object.values(stage.templates[API_STACK]?.Resources ?? {}).find(
-        (r) => r.Type === 'AWS::DynamoDB::Table' && r.Properties?.TableName === eventsTable,
-      );
-      const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
-      const p = definition?.Properties ?? {};
-      await stage.db.client.send(
-        new CreateTableCommand({
-          TableName: legacyTable,
-          KeySchema: p.KeySchema as never,
-          AttributeDefinitions: p.AttributeDefinitions as never,
-          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes as never,
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      // The events table as the template declares it, under another name: an upgraded stage's table.
+      const definition = tablesOf(stage.templates[API_STACK] ?? { Resources: {} }).EventsTableD24865E5;
+      await stage.db.client.send(new CreateTableCommand({ ...definition, TableName: legacyTable }));
       await stage.db.doc.send(
         new PutCommand({ TableName: legacyTable, Item: legacyEventItem('acme', new Date(), 0, 86_400) }),
       );
