@@ -17,7 +17,8 @@ import { httpApiEvent } from '../src/local/http-api-event';
 import type { Invocation, LambdaSandbox } from '../src/local/lambda-sandbox';
 import { startLocalStage, type LocalStage } from '../src/local/local-stage';
 import { DynamoDbApiKeyStore } from '../src/store/dynamodb-api-key-store';
-import { median, runAtMaxThroughput } from './load-generators';
+import { LatencyRecorder, type LatencySummary } from './latency-recorder';
+import { runAtMaxThroughput } from './load-generators';
 
 const { values } = parseArgs({
   options: {
@@ -36,9 +37,10 @@ const BODY = JSON.stringify({
   metadata: { priority: 'normal' },
 });
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+function summarize(values: number[]): LatencySummary {
+  const recorder = new LatencyRecorder();
+  for (const value of values) recorder.recordMs(value);
+  return recorder.summary();
 }
 
 function ok(invocation: Invocation): number {
@@ -117,26 +119,31 @@ async function main(): Promise<void> {
         const fn = functionAt(stage.functions, id);
         return { id, kib: statSync(join(fn.assetDir, 'index.js')).size / 1024 };
       });
-      const loads = colds.map((c) => c.loadMs);
-      const firsts = colds.map((c) => c.firstMs);
-      const sums = colds.map((c) => c.loadMs + c.firstMs);
-      const starts = colds.map((c) => c.startMs);
-      const ms = (value: number): string => `${value.toFixed(1)} ms`;
+      const load = summarize(colds.map((c) => c.loadMs));
+      const first = summarize(colds.map((c) => c.firstMs));
+      const sum = summarize(colds.map((c) => c.loadMs + c.firstMs));
+      const start = summarize(colds.map((c) => c.startMs));
+      const warmPostSummary = summarize(warmPost);
+      const warmGetSummary = summarize(warmGet);
+      const ms = (value: number): string => `${value.toFixed(1)} ms`.padStart(9);
+      const cold = (name: string, s: LatencySummary): string =>
+        `  ${name.padEnd(32)} ${ms(s.p50Ms)} ${ms(s.p95Ms)} ${ms(s.maxMs)}`;
+      const warmRow = (name: string, s: LatencySummary): string => `  ${name.padEnd(32)} ${ms(s.p50Ms)} ${ms(s.p95Ms)}`;
       process.stdout.write(
         [
           '',
           `engine PutItem (16 in flight): ${rateBefore.toFixed(0)}/s before, ${rateAfter.toFixed(0)}/s after`,
-          `bundle size: ${sizes.map((s) => `${s.id} ${s.kib.toFixed(0)} KiB`).join(', ')}`,
+          `bundle size: ${sizes.map((size) => `${size.id} ${size.kib.toFixed(0)} KiB`).join(', ')}`,
           '',
           `API handler, ${coldStarts} cold starts           median      p95      max`,
-          `  load the bundle (require)        ${ms(median(loads)).padStart(9)} ${ms(percentile(loads, 95)).padStart(9)} ${ms(Math.max(...loads)).padStart(9)}`,
-          `  first invocation (POST)          ${ms(median(firsts)).padStart(9)} ${ms(percentile(firsts, 95)).padStart(9)} ${ms(Math.max(...firsts)).padStart(9)}`,
-          `  load + first invocation          ${ms(median(sums)).padStart(9)} ${ms(percentile(sums, 95)).padStart(9)} ${ms(Math.max(...sums)).padStart(9)}`,
-          `  process spawn to loaded          ${ms(median(starts)).padStart(9)} ${ms(percentile(starts, 95)).padStart(9)} ${ms(Math.max(...starts)).padStart(9)}`,
+          cold('load the bundle (require)', load),
+          cold('first invocation (POST)', first),
+          cold('load + first invocation', sum),
+          cold('process spawn to loaded', start),
           '',
           `API handler, warm (${warmInvocations} each)      p50      p95`,
-          `  POST /v1/events                  ${ms(percentile(warmPost, 50)).padStart(9)} ${ms(percentile(warmPost, 95)).padStart(9)}`,
-          `  GET /v1/events/{event_id}        ${ms(percentile(warmGet, 50)).padStart(9)} ${ms(percentile(warmGet, 95)).padStart(9)}`,
+          warmRow('POST /v1/events', warmPostSummary),
+          warmRow('GET /v1/events/{event_id}', warmGetSummary),
           '',
           'Invocation times are the handler call inside the sandbox (Lambda billed duration), against the embedded engine on loopback.',
           '',

@@ -52,7 +52,10 @@ export function createLambdaHandler(env: Record<string, string | undefined> = pr
   };
 }
 
-/** EMF on stdout (the default) or nothing; the other sinks belong to long-running processes. */
+/**
+ * EMF on stdout (the default) or nothing; the other sinks belong to long-running processes. Built here rather
+ * than through `createMetricsSink`, which would pull every sink (prom-client, the CloudWatch client) into the bundle.
+ */
 function lambdaSink(config: ApiConfig, env: Record<string, string | undefined>): MetricsSink {
   if (config.metricsSink === 'none') return new NoopSink();
   if (env.METRICS_SINK !== undefined && config.metricsSink !== 'emf') {

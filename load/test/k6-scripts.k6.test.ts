@@ -4,7 +4,6 @@
  * `npm run load:compare` reads it. No timing assertions: the machine may be busy, and the thresholds may
  * pass or fail; that k6 evaluated every one of them is what is checked.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +16,7 @@ import type { LoadSummary } from '../scenarios/summary-format';
 import { runCompareCli } from '../src/compare/cli';
 import { machineClass } from '../src/runner/machine-class';
 import { readSummary } from '../src/summary-schema';
-import { findK6, REPO_ROOT, withK6OnPath, type CommandResult } from './support/k6-binary';
+import { findK6, REPO_ROOT, runCommand, withK6OnPath, type CommandResult } from './support/k6-binary';
 
 const THRESHOLDS_FILE = parseThresholdsFile(readFileSync(join(REPO_ROOT, 'load', 'slo-thresholds.json'), 'utf8'));
 
@@ -50,15 +49,7 @@ describe('the k6 scripts under a real k6, through npm run load --generator k6', 
 
   /** `npm run load -- <args>` from the repository root, k6 on PATH; resolves its output. */
   function npmRunLoad(args: string[]): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('npm', ['run', '--silent', 'load', '--', ...args], { cwd: REPO_ROOT, env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runCommand('npm', ['run', '--silent', 'load', '--', ...args], REPO_ROOT, env);
   }
 
   /** `npm run load:compare -- <file>` against the committed baselines; its exit code and markdown. */

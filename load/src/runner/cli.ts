@@ -14,7 +14,7 @@ import {
 } from '../../scenarios/scenarios';
 import type { LoadSummary, TargetKind } from '../../scenarios/summary-format';
 import { runK6 } from './k6-generator';
-import { InvalidMachineClassError, MACHINE_CLASS_VARIABLE, machineClass } from './machine-class';
+import { MACHINE_CLASS_VARIABLE, machineClassForCli } from './machine-class';
 import { createPool, runScenario } from './run-scenario';
 import { readServerFigures, serverFiguresBetween } from './server-figures';
 
@@ -93,14 +93,8 @@ export async function runLoadCli(argv: string[], deps: LoadCliDeps): Promise<num
     deps.err('--target needs an API key: --api-key <key> or API_KEY');
     return 2;
   }
-  let machine: string;
-  try {
-    machine = machineClass(deps.env);
-  } catch (error) {
-    if (!(error instanceof InvalidMachineClassError)) throw error;
-    deps.err(error.message);
-    return 2;
-  }
+  const machine = machineClassForCli(deps.env, deps.err);
+  if (machine === undefined) return 2;
   const targetKind: TargetKind = targetUrl ? 'given-url' : 'started-by-runner';
 
   let server: ServerProcess | undefined;

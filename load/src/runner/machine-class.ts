@@ -50,3 +50,20 @@ export function machineClass(
   }
   return named;
 }
+
+/**
+ * {@link machineClass} for a command line: an unusable `LOAD_MACHINE_CLASS` is reported through `err` and
+ * gives undefined (the caller exits 2); any other error is thrown.
+ */
+export function machineClassForCli(
+  env: Record<string, string | undefined>,
+  err: (line: string) => void,
+): string | undefined {
+  try {
+    return machineClass(env);
+  } catch (error) {
+    if (!(error instanceof InvalidMachineClassError)) throw error;
+    err(error.message);
+    return undefined;
+  }
+}

@@ -11,7 +11,7 @@ import { SCENARIO_NAMES, type ScenarioName } from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
 import { baselinePath } from '../baselines';
 import { runLoadCli } from './cli';
-import { InvalidMachineClassError, MACHINE_CLASS_VARIABLE, machineClass } from './machine-class';
+import { MACHINE_CLASS_VARIABLE, machineClassForCli } from './machine-class';
 
 const GENERATORS = { local: 'local-runner', k6: 'k6' } as const satisfies Record<string, LoadSummary['generator']>;
 type GeneratorFlag = keyof typeof GENERATORS;
@@ -101,14 +101,8 @@ export async function recordBaselines(argv: string[], deps: RecordBaselinesDeps)
     deps.err(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}; received ${unknown.join(', ')}`);
     return 2;
   }
-  let machine: string;
-  try {
-    machine = machineClass(deps.env);
-  } catch (error) {
-    if (!(error instanceof InvalidMachineClassError)) throw error;
-    deps.err(error.message);
-    return 2;
-  }
+  const machine = machineClassForCli(deps.env, deps.err);
+  if (machine === undefined) return 2;
   const generators: GeneratorFlag[] = generator === undefined ? ['local', 'k6'] : [generator];
   const scenarios = (values.scenario as ScenarioName[] | undefined) ?? [...SCENARIO_NAMES];
   const runs = baselineRuns(machine, deps.baselinesDir, generators, scenarios, values.report);

@@ -49,8 +49,18 @@ export interface CommandResult {
 
 /** Runs `command` through bash in `cwd`, as a user typing it would, and collects its output. */
 export function runShell(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  return runCommand('bash', ['--noprofile', '--norc', '-e', '-c', command], cwd, env);
+}
+
+/** Runs a program in `cwd` and collects its output. */
+export function runCommand(
+  program: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-e', '-c', command], { cwd, env });
+    const child = spawn(program, args, { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
