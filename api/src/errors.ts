@@ -1,12 +1,15 @@
 /** Machine-readable error codes of the API's error envelope. */
 export type ErrorCode =
+  | 'BAD_REQUEST'
   | 'VALIDATION_ERROR'
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'REQUEST_TIMEOUT'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
@@ -21,6 +24,12 @@ export abstract class ApiError extends Error {
     this.name = new.target.name;
     this.details = details ?? null;
   }
+}
+
+/** A request that is not HTTP the server can read (a bad request line, header or framing). */
+export class BadRequestError extends ApiError {
+  readonly status = 400;
+  readonly code = 'BAD_REQUEST';
 }
 
 export class ValidationError extends ApiError {
@@ -43,6 +52,12 @@ export class MethodNotAllowedError extends ApiError {
   readonly code = 'METHOD_NOT_ALLOWED';
 }
 
+/** The client did not send a whole request (its headers) in time. */
+export class RequestTimeoutError extends ApiError {
+  readonly status = 408;
+  readonly code = 'REQUEST_TIMEOUT';
+}
+
 export class ConflictError extends ApiError {
   readonly status = 409;
   readonly code = 'CONFLICT';
@@ -58,14 +73,19 @@ export class UnsupportedMediaTypeError extends ApiError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
 }
 
+export class HeadersTooLargeError extends ApiError {
+  readonly status = 431;
+  readonly code = 'HEADERS_TOO_LARGE';
+}
+
 /** The store is throttled or unreachable: the client should retry after `retryAfterSeconds`. */
 export class ServiceUnavailableError extends ApiError {
   readonly status = 503;
   readonly code = 'SERVICE_UNAVAILABLE';
   readonly retryAfterSeconds: number;
 
-  constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
-    super(message, null, { cause: options.cause });
+  constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown; details?: unknown } = {}) {
+    super(message, options.details, { cause: options.cause });
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
   }
 }

@@ -36,8 +36,17 @@ export function errorMiddleware(logger: Logger) {
     try {
       await next();
       if (ctx.body === undefined || ctx.body === null) {
-        if (ctx.status === 404) throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}`);
+        // The router answers a method it knows nothing of (PURGE, PROPFIND...) with 501, a server error:
+        // it is the client's, so it becomes a 405 where the path exists and a 404 where it does not.
+        const unknownMethod = ctx.status === 501;
+        const allowed = ctx.response.get('Allow');
+        if (ctx.status === 404 || (unknownMethod && allowed === '')) {
+          ctx.remove('Allow');
+          throw new NotFoundError(`No route for ${ctx.method} ${ctx.path}`);
+        }
+        if (ctx.status === 405 || unknownMethod) {
+          throw new MethodNotAllowedError(`${ctx.method} is not allowed on ${ctx.path}; allowed: ${allowed}`);
+        }
       }
     } catch (caught) {
       const known = caught instanceof ApiError ? caught : fromHttpError(caught);

@@ -84,9 +84,12 @@ export const eventIdSchema: JSONSchemaType<string> = {
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
 };
 
-/** Options of the ajv instances the validators are generated with: bodies are never coerced, query strings are. */
+/**
+ * Options of the ajv instances the validators are generated with. Nothing is coerced: ajv's coercion
+ * turns "Infinity", "1e2" and "0x10" into numbers, so query integers are converted by `parseInboxQuery`
+ * from decimal digits only, and anything else reaches the validator as the text it was.
+ */
 export const VALIDATOR_OPTIONS = {
   body: { allErrors: true, useDefaults: true },
-  // Query strings carry text only: coerce "10" to 10 there and nowhere else.
-  query: { allErrors: true, useDefaults: true, coerceTypes: true },
+  query: { allErrors: true, useDefaults: true },
 } as const;

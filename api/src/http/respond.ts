@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
 import type { StoredEvent } from '../domain/event';
-import { parseJsonExact, stringifyJsonExact } from './json';
+import { RawJson, serializeResponse } from './json';
 
-/** Sends a JSON body, keeping every number of client payloads exactly as received. */
+/** Sends a JSON body; stored payloads (`RawJson`) go out exactly as they were received. */
 export function respond(ctx: Context, status: number, body: Record<string, unknown>): void {
   ctx.status = status;
   ctx.type = 'application/json';
-  ctx.body = stringifyJsonExact(body);
+  ctx.body = serializeResponse(body);
 }
 
 /** Public representation of an event (DESIGN §5). */
@@ -16,7 +16,7 @@ export function eventRepresentation(event: StoredEvent): Record<string, unknown>
     created_at: event.createdAt,
     source: event.source,
     event_type: event.eventType,
-    payload: parseJsonExact(event.payloadJson),
+    payload: new RawJson(event.payloadJson),
     status: event.status,
     metadata: event.metadata,
     ...(event.acknowledgedAt ? { acknowledged_at: event.acknowledgedAt } : {}),

@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors';
 import { createEvent, eventId } from './generated/body-validators';
 import { inboxQuery } from './generated/query-validators';
-import type { CreateEventBody, InboxQueryParams } from './request-schemas';
+import { inboxQuerySchema, type CreateEventBody, type InboxQueryParams } from './request-schemas';
 
 export { LIMITS, type CreateEventBody, type InboxQueryParams } from './request-schemas';
 
@@ -36,7 +36,13 @@ export function parseCreateEventBody(body: unknown): CreateEventBody {
   return check(validateCreateEvent, body, 'request body', 'body');
 }
 
-/** Validates and coerces the inbox query string (unknown parameters are rejected). */
+/** A query integer as a client writes it: decimal digits, nothing else (no sign, exponent, `0x` or `Infinity`). */
+const DECIMAL_DIGITS = /^[0-9]{1,15}$/;
+const INTEGER_QUERY_PARAMETERS = Object.entries(inboxQuerySchema.properties as Record<string, { type?: string }>)
+  .filter(([, schema]) => schema.type === 'integer')
+  .map(([name]) => name);
+
+/** Validates the inbox query string: integers from decimal digits only; unknown or repeated parameters are rejected. */
 export function parseInboxQuery(query: Record<string, unknown>): InboxQueryParams {
   const copy: Record<string, unknown> = { ...query };
   for (const [key, value] of Object.entries(copy)) {
@@ -45,6 +51,10 @@ export function parseInboxQuery(query: Record<string, unknown>): InboxQueryParam
         { field: key, message: 'must be given once' },
       ]);
     }
+  }
+  for (const name of INTEGER_QUERY_PARAMETERS) {
+    const value = copy[name];
+    if (typeof value === 'string' && DECIMAL_DIGITS.test(value)) copy[name] = Number(value);
   }
   return check(validateInboxQuery, copy, 'query', 'query');
 }

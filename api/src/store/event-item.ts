@@ -15,7 +15,8 @@ export interface EventItem {
   source: string;
   event_type: string;
   payload: string | Record<string, unknown>;
-  metadata?: EventMetadata;
+  /** Written as a `Map`: the marshaller takes a plain object with an own `constructor` label for a class instance. */
+  metadata?: EventMetadata | ReadonlyMap<string, string>;
   status: StoredEvent['status'];
   acknowledged_at?: string;
   inbox_pk?: string;
@@ -32,7 +33,7 @@ export function toEventItem(event: StoredEvent): EventItem {
     source: event.source,
     event_type: event.eventType,
     payload: event.payloadJson,
-    metadata: event.metadata,
+    metadata: metadataAttribute(event.metadata),
     status: event.status,
     ...(event.acknowledgedAt ? { acknowledged_at: event.acknowledgedAt } : {}),
     ...(event.status === 'pending' ? { inbox_pk: event.tenantId } : {}),
@@ -54,7 +55,7 @@ export function fromEventItem(item: EventItem): StoredEvent {
     source: item.source,
     eventType: item.event_type,
     payloadJson: typeof item.payload === 'string' ? item.payload : JSON.stringify(item.payload),
-    metadata: item.metadata ?? {},
+    metadata: (item.metadata as EventMetadata | undefined) ?? {},
     status: item.status,
     ...(item.acknowledged_at ? { acknowledgedAt: item.acknowledged_at } : {}),
     expiresAt: item.expires_at,
@@ -64,4 +65,10 @@ export function fromEventItem(item: EventItem): StoredEvent {
 /** True for items of the events table that are events (not idempotency or control records). */
 export function isEventItem(item: { sk?: unknown }): boolean {
   return typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX);
+}
+
+/** Metadata as the DynamoDB map it is stored as, whatever its labels are called. */
+function metadataAttribute(metadata: EventMetadata): ReadonlyMap<string, string> {
+  const entries = Object.entries(metadata).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return new Map(entries);
 }

@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import type { Logger } from 'pino';
 import { readConfig, type ApiConfig } from '../../src/config';
 import { mintApiKey } from '../../src/domain/mint-api-key';
+import { createHttpServer } from '../../src/http/http-server';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
 import { createLogger } from '../../src/observability/logger';
 import type { Runtime } from '../../src/runtime';
@@ -56,13 +57,14 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   // Tables are set up directly on the engine, so a fault proxy cannot get in the way.
   const admin = createDynamoDbClients({ region: config.region, endpoint: engine.endpoint });
   await ensureTables(admin.client, admin.doc, config.tables, { legacy: options.legacy ?? false });
-  const runtime = createServerRuntime(config, options.logger ?? createLogger({ level: 'silent' }));
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const runtime = createServerRuntime(config, logger);
   const keyStore = new DynamoDbApiKeyStore(admin.doc, config.tables.apiKeys);
   const keys = {
     acme: await mintApiKey(keyStore, { tenantId: 'acme', name: 'test' }),
     globex: await mintApiKey(keyStore, { tenantId: 'globex', name: 'test' }),
   };
-  const server: Server = createServer(runtime.app.callback());
+  const server: Server = createHttpServer(runtime.app, logger);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
