@@ -1,0 +1,317 @@
+import fc from 'fast-check';
+import { LIMITS } from '../../src/http/request-schemas';
+import { MAX_JSON_DEPTH } from '../../src/http/json';
+import { isEventItem } from '../../src/store/event-item';
+import { eventBody, startTestApi, type TestApi, type TestResponse } from '../support/test-api';
+
+/**
+ * Properties of the whole HTTP surface against the real app on the embedded engine, over generated
+ * hostile input: never a 5xx, every error in the envelope, nothing stored unless valid, and a stored
+ * event always reads back exactly. `npm test` runs a seeded, bounded number of cases; `npm run fuzz`
+ * runs many more with a fresh seed (FUZZ_RUNS, FUZZ_SEED).
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+const SEED = Number(process.env.FUZZ_SEED ?? (process.env.FUZZ_RUNS ? Date.now() % 2 ** 31 : 20_261_127));
+const settings = { numRuns: RUNS, seed: SEED, endOnFailure: true };
+// A property's requests run one after another: about 5-20 ms each.
+jest.setTimeout(30_000 + RUNS * 100);
+
+const tally = { requests: 0, serverErrors: 0, created: 0, rejected: 0 };
+
+function expectNoServerError(res: TestResponse): void {
+  tally.requests++;
+  if (res.status >= 500) tally.serverErrors++;
+  expect(res.status).toBeLessThan(500);
+}
+
+/** The one error shape: `{error: {code, message, details, request_id}}`, the id echoed in `X-Request-ID`. */
+function expectEnvelope(res: TestResponse): void {
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(Object.keys(res.body ?? {})).toEqual(['error']);
+  const { error } = res.body;
+  expect(Object.keys(error)).toEqual(['code', 'message', 'details', 'request_id']);
+  expect(typeof error.code).toBe('string');
+  expect(typeof error.message).toBe('string');
+  expect(error.request_id).toBe(res.headers.get('x-request-id'));
+}
+
+function expectAnswered(res: TestResponse, ok: number[]): void {
+  expectNoServerError(res);
+  if (ok.includes(res.status)) return;
+  tally.rejected++;
+  expectEnvelope(res);
+}
+
+// ---- generators ---------------------------------------------------------------------------------------
+
+const text = (maxLength: number) => fc.string({ unit: 'grapheme', minLength: 1, maxLength });
+const KNOWN_METADATA = ['priority', 'idempotency_key', 'correlation_id'];
+/** Label names, biased towards the names of object internals. */
+const label = fc.oneof(
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,20}$/).filter((name) => !KNOWN_METADATA.includes(name)),
+  fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'prototype'),
+);
+const payload = fc.dictionary(text(20), fc.jsonValue({ maxDepth: 5, stringUnit: 'grapheme' }), {
+  minKeys: 1,
+  maxKeys: 6,
+});
+const metadata = fc.record(
+  {
+    labels: fc.dictionary(label, fc.string({ unit: 'grapheme', maxLength: 40 }), { maxKeys: 5 }),
+    priority: fc.constantFrom('low', 'normal', 'high'),
+    correlation_id: text(40),
+    idempotency_key: fc.uuid(),
+  },
+  { requiredKeys: ['labels'] },
+);
+
+/** A body valid by construction. */
+const validBody = fc.record({ source: text(30), event_type: text(30), payload, metadata }).map((body) => {
+  const { labels, ...known } = body.metadata;
+  return { source: body.source, event_type: body.event_type, payload: body.payload, metadata: { ...labels, ...known } };
+});
+
+const notAString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer()), fc.object());
+
+/** A valid body with exactly one rule broken: invalid by construction. */
+const invalidBody = fc.oneof(
+  validBody.chain((b) => fc.constantFrom('source', 'event_type', 'payload').map((k) => omit(b, k))),
+  validBody.chain((b) => notAString.map((v) => ({ ...b, source: v }))),
+  validBody.chain((b) => notAString.map((v) => ({ ...b, event_type: v }))),
+  validBody.map((b) => ({ ...b, source: 'x'.repeat(LIMITS.nameLength + 1) })),
+  validBody.map((b) => ({ ...b, event_type: '' })),
+  validBody.chain((b) => fc.constantFrom({}, [], 'text', 7, null).map((p) => ({ ...b, payload: p }))),
+  validBody.chain((b) =>
+    fc
+      .string({ minLength: 1 })
+      .filter(notKnownField)
+      .map((k) => ({ ...b, [k]: 1 })),
+  ),
+  validBody.chain((b) => fc.constantFrom('1x', '_a', 'a b', 'é', '').map((k) => withMetadata(b, { [k]: 'v' }))),
+  validBody.chain((b) => fc.oneof(fc.integer(), fc.boolean()).map((v) => withMetadata(b, { team: v }))),
+  validBody.map((b) => withMetadata(b, { team: 'v'.repeat(LIMITS.metadataValueLength + 1) })),
+  validBody.chain((b) =>
+    fc
+      .string()
+      .filter((p) => !['low', 'normal', 'high'].includes(p))
+      .map((p) => withMetadata(b, { priority: p })),
+  ),
+  validBody.map((b) => withMetadata(b, { idempotency_key: 'has space' })),
+  validBody.chain((b) => fc.constantFrom('\ud800', '\udfff', 'a\udc00b').map((s) => ({ ...b, source: s }))),
+  validBody.map((b) => ({ ...b, payload: nestedObject(MAX_JSON_DEPTH) })),
+);
+
+function omit(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([name]) => name !== key));
+}
+function notKnownField(key: string): boolean {
+  return !['source', 'event_type', 'payload', 'metadata', '__proto__'].includes(key);
+}
+function withMetadata(body: { metadata: object }, extra: Record<string, unknown>): Record<string, unknown> {
+  return { ...body, metadata: { ...body.metadata, ...extra } };
+}
+function nestedObject(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: 1 };
+  for (let i = 1; i < depth; i++) value = { a: value };
+  return value;
+}
+
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/json; charset=latin1',
+  'application/json;;',
+  'application/x-www-form-urlencoded',
+  '',
+];
+
+/** Bytes anywhere from valid to garbage: valid bodies with bytes spliced in, JSON of any shape, random bytes. */
+const hostileBytes = fc.oneof(
+  validBody.chain((b) => {
+    const bytes = Buffer.from(JSON.stringify(b));
+    return fc
+      .tuple(fc.nat(bytes.length), fc.uint8Array({ minLength: 1, maxLength: 4 }))
+      .map(([at, junk]) => Buffer.concat([bytes.subarray(0, at), Buffer.from(junk), bytes.subarray(at)]));
+  }),
+  fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+  fc.string({ unit: 'binary', maxLength: 200 }).map((s) => Buffer.from(s)),
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  fc.integer({ min: 1, max: 5000 }).map((d) => Buffer.from('['.repeat(d) + ']'.repeat(d))),
+  fc
+    .constantFrom('\ufeff{}', '{"source":"a","event_type":"b","payload":{"a":1}}\u0000', 'null', '{}')
+    .map((s) => Buffer.from(s)),
+);
+
+// ---- an independent oracle of what may be stored -----------------------------------------------------
+
+/** True when `bytes` sent with `contentType` is a body the API's contract says it must accept. */
+function acceptable(bytes: Buffer, contentType: string): boolean {
+  if (!['application/json', 'application/json; charset=utf-8'].includes(contentType)) return false;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return false;
+  let body: unknown;
+  try {
+    const decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (!decoded.isWellFormed()) return false;
+    body = JSON.parse(decoded);
+  } catch {
+    return false;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { source, event_type, payload: p, metadata: m, ...extra } = body as Record<string, unknown>;
+  const isName = (v: unknown) => typeof v === 'string' && v.length > 0 && [...v].length <= LIMITS.nameLength;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  return (
+    Object.keys(extra).length === 0 &&
+    isName(source) &&
+    isName(event_type) &&
+    isObject(p) &&
+    Object.keys(p as object).length > 0 &&
+    (m === undefined || m === null || isObject(m))
+  );
+}
+
+// ---- the properties -----------------------------------------------------------------------------------
+
+describe('properties of the HTTP surface under generated input', () => {
+  let api: TestApi;
+  let storedBefore: number;
+  /** Events in the table (idempotency reservations are items too, but not events). */
+  const countEvents = async (): Promise<number> => (await api.scanEvents()).filter(isEventItem).length;
+  beforeAll(async () => {
+    api = await startTestApi();
+    storedBefore = await countEvents();
+  });
+  afterAll(async () => {
+    await api?.close();
+    process.stdout.write(
+      `fuzz (seed ${SEED}, ${RUNS} runs per property): ${tally.requests} requests, ${tally.serverErrors} 5xx, ` +
+        `${tally.created} created, ${tally.rejected} rejected\n`,
+    );
+  });
+
+  it('a valid event is stored and reads back exactly: fields, labels and payload text', async () => {
+    await fc.assert(
+      fc.asyncProperty(validBody, async (body) => {
+        const created = await api.request('/v1/events', { method: 'POST', json: body });
+        expectAnswered(created, [201]);
+        expect(created.status).toBe(201);
+        tally.created++;
+        const got = await api.request(`/v1/events/${created.body.event_id}`);
+        expectAnswered(got, [200]);
+        expect(got.body).toMatchObject({ source: body.source, event_type: body.event_type, metadata: body.metadata });
+        expect(got.text).toContain(`"payload":${JSON.stringify(body.payload)},`);
+      }),
+      settings,
+    );
+  });
+
+  it('a body breaking one rule is answered 400 in the envelope', async () => {
+    await fc.assert(
+      fc.asyncProperty(invalidBody, async (body) => {
+        const res = await api.request('/v1/events', { method: 'POST', json: body });
+        expectAnswered(res, []);
+        expect(res.status).toBe(400);
+      }),
+      settings,
+    );
+  });
+
+  it('any bytes under any media type: never a 5xx, stored only when the contract says so', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostileBytes,
+        fc.constantFrom(...CONTENT_TYPES),
+        fc.option(fc.constantFrom('gzip', 'identity', 'br')),
+        async (bytes, contentType, encoding) => {
+          const headers: Record<string, string> = { 'content-type': contentType };
+          if (encoding !== null) headers['content-encoding'] = encoding;
+          const res = await api.request('/v1/events', { method: 'POST', body: bytes, headers });
+          expectAnswered(res, [201]);
+          if (res.status === 201) {
+            tally.created++;
+            expect(acceptable(bytes, contentType) && encoding !== 'gzip' && encoding !== 'br').toBe(true);
+          }
+        },
+      ),
+      settings,
+    );
+  });
+
+  it('any event id on every event route: never a 5xx, errors in the envelope', async () => {
+    const id = fc.oneof(
+      fc.uuid(),
+      fc.string({ unit: 'binary', maxLength: 60 }).map(encodeURIComponent),
+      fc.constantFrom('%', '%E0%A4%A', '..%2F..%2Fetc', '%00', 'a/b', '00000000-0000-0000-0000-00000000000g'),
+    );
+    const route = fc.constantFrom(['GET', ''], ['POST', '/ack'], ['DELETE', ''], ['PUT', '']);
+    await fc.assert(
+      fc.asyncProperty(id, route, fc.boolean(), async (eventId, [method, suffix], otherTenant) => {
+        const res = await api.request(`/v1/events/${eventId}${suffix}`, {
+          method,
+          ...(otherTenant ? { key: api.keys.globex } : {}),
+        });
+        expectAnswered(res, [200]);
+        if (method === 'DELETE' && res.status === 200) expect(res.body.event_id).toBeDefined();
+      }),
+      settings,
+    );
+  });
+
+  it('any inbox query: never a 5xx, a page or an error in the envelope', async () => {
+    const first = await api.request('/v1/inbox?limit=1');
+    const realCursor: string = first.body.pagination.next_cursor ?? 'none';
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc.integer().map(String),
+      fc.constantFrom('Infinity', '1e309', '-0', '0x1', '1.5', '', '\u0000', realCursor),
+      fc.nat(realCursor.length).map((i) => realCursor.slice(0, i) + 'A' + realCursor.slice(i + 1)),
+    );
+    const oddNumber = fc.constantFrom('Infinity', '-Infinity', '1e309', '1e2', '0x10', '-0', '1.5', ' 7', '+5', 'NaN');
+    const pair = fc.oneof(
+      fc.tuple(fc.constantFrom('limit', 'cursor', 'source', 'event_type', 'x', 'limit[]', '__proto__'), value),
+      fc.tuple(fc.constant('limit'), oddNumber),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(pair, { maxLength: 4 }), fc.boolean(), async (pairs, otherTenant) => {
+        const query = new URLSearchParams(pairs).toString();
+        const res = await api.request(`/v1/inbox?${query}`, otherTenant ? { key: api.keys.globex } : {});
+        expectAnswered(res, [200]);
+        if (res.status === 200) {
+          expect(Array.isArray(res.body.events)).toBe(true);
+          // Every event here is acme's: globex sees none of them, even with acme's cursor.
+          if (otherTenant) expect(res.body.events).toEqual([]);
+        }
+      }),
+      settings,
+    );
+  });
+
+  it('any API key and header values: never a 5xx, errors in the envelope', async () => {
+    const headerText = fc.string({ unit: 'grapheme-ascii', maxLength: 80 }).map((s) => s.replace(/[\r\n\0]/g, ''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(headerText, fc.constant(api.keys.acme), fc.constant(`${api.keys.acme}x`)),
+        fc.option(fc.oneof(headerText, fc.constantFrom(...CONTENT_TYPES))),
+        async (key, contentType) => {
+          const headers: Record<string, string> = {};
+          if (contentType !== null) headers['content-type'] = contentType;
+          const res = await api.request('/v1/events', {
+            method: 'POST',
+            key,
+            headers,
+            body: JSON.stringify(eventBody()),
+          });
+          expectAnswered(res, [201]);
+          if (res.status === 201) tally.created++;
+        },
+      ),
+      settings,
+    );
+  });
+
+  it('stored exactly as many events as were answered 201', async () => {
+    expect((await countEvents()) - storedBefore).toBe(tally.created);
+  });
+});
