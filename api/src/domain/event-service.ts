@@ -1,8 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import type { EventStore, InboxPage, LookupMethod } from '../store/event-store';
 import { epochSeconds, type EventMetadata, type StoredEvent } from './event';
 import type { IdempotencyRecord } from './idempotency';
+
+/** How long the read that settles a failed write's outcome may take before the outcome is reported unknown. */
+const OUTCOME_CHECK_TIMEOUT_MS = 1000;
 
 export interface NewEventInput {
   source: string;
@@ -142,7 +145,39 @@ export class EventService {
    * event: written by an SDK retry of our own call, or by a concurrent replay of the same request.
    */
   private async writeNew(event: StoredEvent): Promise<void> {
-    await this.store.putEvent(event);
+    try {
+      await this.store.putEvent(event);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error;
+      const outcome = await this.outcomeOfFailedWrite(event, error);
+      if (outcome) throw outcome;
+    }
+  }
+
+  /**
+   * A write that failed may still have landed: the store applied it and the answer was lost, or the SDK
+   * retried an attempt that had. One consistent read of the event's key makes the answer exact: found, the
+   * event was created (no error); absent, it was not; the read failing too leaves it unknown. A write still
+   * travelling inside the store could land after the read, so clients retry with an idempotency key.
+   */
+  private async outcomeOfFailedWrite(
+    event: StoredEvent,
+    failure: ServiceUnavailableError,
+  ): Promise<ServiceUnavailableError | undefined> {
+    const stored = await this.store.eventExists(event, OUTCOME_CHECK_TIMEOUT_MS).catch(() => undefined);
+    if (stored === true) return undefined;
+    const options = {
+      retryAfterSeconds: failure.retryAfterSeconds,
+      cause: failure,
+      details: { event_id: event.eventId, stored: stored ?? null },
+    };
+    return stored === false
+      ? new ServiceUnavailableError('The event store is unavailable; the event was not stored. Retry later', options)
+      : new ServiceUnavailableError(
+          'The event store is unavailable; the event may or may not have been stored. ' +
+            `Retry with an idempotency key, or GET /v1/events/${event.eventId} later to find out`,
+          options,
+        );
   }
 }
 

@@ -75,6 +75,21 @@ export class DynamoDbEventStore implements EventStore {
     }
   }
 
+  async eventExists(event: StoredEvent, timeoutMs: number): Promise<boolean> {
+    const result = await storeCall(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { tenant_id: event.tenantId, sk: eventSortKey(event.createdAt, event.eventId) },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+        }),
+        { abortSignal: AbortSignal.timeout(timeoutMs) },
+      ),
+    );
+    return result.Item !== undefined;
+  }
+
   async findEvent(tenantId: string, eventId: string, now: number): Promise<FoundEvent | undefined> {
     const found = await this.lookup(tenantId, eventId);
     if (!found || found.event.expiresAt <= now) return undefined;

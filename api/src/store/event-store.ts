@@ -30,6 +30,8 @@ export interface InboxPage {
 export interface EventStore {
   /** Writes a new event; resolves `false` when an item with its key already exists. */
   putEvent(event: StoredEvent): Promise<boolean>;
+  /** Whether the event's item exists, by a strongly consistent read of its key that gives up after `timeoutMs`. */
+  eventExists(event: StoredEvent, timeoutMs: number): Promise<boolean>;
   /** Finds a tenant's event by id, whichever way the table allows; undefined when absent or expired. */
   findEvent(tenantId: string, eventId: string, now: number): Promise<FoundEvent | undefined>;
   /** Marks a pending event acknowledged; resolves the updated event, or throws `ConflictError` if it was not pending. */

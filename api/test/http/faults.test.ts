@@ -66,6 +66,37 @@ describe('store faults', () => {
     expect(stored).toHaveLength(1);
   });
 
+  describe('what a 503 on POST says about the event', () => {
+    it('says the event was not stored when the write was refused, and it was not', async () => {
+      proxy.mode = 'throttle';
+      proxy.operations = ['PutItem'];
+      const res = await api.request('/v1/events', { method: 'POST', json: eventBody() });
+      expect(res.status).toBe(503);
+      expect(res.body.error.details).toEqual({ event_id: expect.any(String), stored: false });
+      expect(res.body.error.message).toContain('the event was not stored');
+      proxy.reset();
+      expect((await api.request(`/v1/events/${res.body.error.details.event_id}`)).status).toBe(404);
+    });
+
+    it('answers 201 when every answer to an applied write is lost: the consistent read finds it', async () => {
+      proxy.mode = 'apply-then-drop-every';
+      proxy.operations = ['PutItem'];
+      const res = await api.request('/v1/events', { method: 'POST', json: eventBody({ source: 'every-answer-lost' }) });
+      expect(res.status).toBe(201);
+      proxy.reset();
+      const stored = (await api.scanEvents()).filter((item) => item.event_id === res.body.event_id);
+      expect(stored).toHaveLength(1);
+    });
+
+    it('says the outcome is unknown, with the event id to look up, when the check cannot reach the store either', async () => {
+      proxy.mode = 'drop';
+      const res = await api.request('/v1/events', { method: 'POST', json: eventBody() });
+      expect(res.status).toBe(503);
+      expect(res.body.error.details).toEqual({ event_id: expect.any(String), stored: null });
+      expect(res.body.error.message).toContain(`GET /v1/events/${res.body.error.details.event_id}`);
+    });
+  });
+
   it('returns 503 for reads too', async () => {
     proxy.mode = 'throttle';
     expect((await api.request(`/v1/events/${randomUUID()}`)).status).toBe(503);

@@ -2,7 +2,14 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo } from 'node:net';
 
 export type FaultMode =
-  'pass' | 'throttle' | 'server-error' | 'limit-exceeded' | 'drop' | 'garbage' | 'apply-then-drop';
+  | 'pass'
+  | 'throttle'
+  | 'server-error'
+  | 'limit-exceeded'
+  | 'drop'
+  | 'garbage'
+  | 'apply-then-drop'
+  | 'apply-then-drop-every';
 
 interface DynamoDbError {
   status: number;
@@ -117,9 +124,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (upstreamRes) => {
-        if (mode === 'apply-then-drop') {
-          // The engine applied the call; the client never hears so (a lost response), once.
-          proxy.mode = 'pass';
+        if (mode === 'apply-then-drop' || mode === 'apply-then-drop-every') {
+          // The engine applied the call; the client never hears so (a lost response), once or every time.
+          if (mode === 'apply-then-drop') proxy.mode = 'pass';
           upstreamRes.resume();
           res.socket?.destroy();
           return;
