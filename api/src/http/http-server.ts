@@ -36,7 +36,12 @@ export function answerClientErrors(server: Server, logger: Logger): void {
     const answer = parserError(error.code);
     const body = serializeResponse(errorBody(answer, requestId));
     logger.info(
-      { request_id: requestId, status: answer.status, error_type: answer.code, reason: error.code ?? error.message },
+      {
+        request_id: requestId,
+        status_code: answer.status,
+        error_type: answer.code,
+        reason: error.code ?? error.message,
+      },
       'Request rejected by the HTTP parser',
     );
     socket.end(
