@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'EXPECTATION_FAILED'
   | 'HEADERS_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
@@ -71,6 +72,12 @@ export class PayloadTooLargeError extends ApiError {
 export class UnsupportedMediaTypeError extends ApiError {
   readonly status = 415;
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+/** An `Expect` header the server cannot meet (anything but `100-continue`). */
+export class ExpectationFailedError extends ApiError {
+  readonly status = 417;
+  readonly code = 'EXPECTATION_FAILED';
 }
 
 export class HeadersTooLargeError extends ApiError {

@@ -1,16 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { BadRequestError, HeadersTooLargeError, RequestTimeoutError, type ApiError } from '../errors';
+import {
+  BadRequestError,
+  ExpectationFailedError,
+  HeadersTooLargeError,
+  RequestTimeoutError,
+  type ApiError,
+} from '../errors';
 import { errorBody } from './error-middleware';
 import { serializeResponse } from './json';
 
-/** The HTTP server of a long-running process: the app, and parser rejections answered in the API's envelope. */
+/**
+ * The HTTP server of a long-running process. Node answers some requests itself, before any app sees
+ * them, with a bare status line: what its parser rejects, an HTTP/1.1 request without `Host`, an
+ * `Expect` it cannot meet. Here each of those gets the API's error envelope, a request id and a log line.
+ */
 export function createHttpServer(app: Koa, logger: Logger): Server {
-  const server = createServer(app.callback());
-  answerClientErrors(server, logger);
+  const handle = app.callback();
+  // Node's own Host check answers a bare 400; the same check below answers in the envelope.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      rejectRequest(res, new BadRequestError('HTTP/1.1 requests must carry a Host header'), 'missing Host', logger);
+      return;
+    }
+    void handle(req, res);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const expectation = req.headers.expect ?? '';
+    rejectRequest(res, new ExpectationFailedError(`Expect: ${expectation} is not supported`), 'expectation', logger);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerParserError(error, socket, logger));
   return server;
 }
 
@@ -21,39 +43,50 @@ function parserError(code: string | undefined): ApiError {
   return new BadRequestError(`Malformed HTTP request${code ? ` (${code})` : ''}`);
 }
 
-/**
- * Answers what Node's HTTP parser rejects before the app sees a request (a bad request line, an unknown
- * method, oversized headers, broken chunked framing) in the API's error envelope, with a request id the
- * log line carries too, and closes the connection as Node does. A reset connection gets no answer.
- */
-export function answerClientErrors(server: Server, logger: Logger): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const requestId = randomUUID();
-    const answer = parserError(error.code);
-    const body = serializeResponse(errorBody(answer, requestId));
-    logger.info(
-      {
-        request_id: requestId,
-        status_code: answer.status,
-        error_type: answer.code,
-        reason: error.code ?? error.message,
-      },
-      'Request rejected by the HTTP parser',
-    );
-    socket.end(
-      [
-        `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`,
-        'Content-Type: application/json; charset=utf-8',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        `X-Request-ID: ${requestId}`,
-        'Connection: close',
-        '',
-        body,
-      ].join('\r\n'),
-    );
+function logRejection(logger: Logger, requestId: string, error: ApiError, reason: string): void {
+  logger.info(
+    { request_id: requestId, status_code: error.status, error_type: error.code, reason },
+    'Request rejected before routing',
+  );
+}
+
+function rejectRequest(res: ServerResponse, error: ApiError, reason: string, logger: Logger): void {
+  const requestId = randomUUID();
+  const body = serializeResponse(errorBody(error, requestId));
+  logRejection(logger, requestId, error, reason);
+  res.writeHead(error.status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Request-ID': requestId,
+    Connection: 'close',
   });
+  res.end(body);
+}
+
+/**
+ * Answers what Node's HTTP parser rejects (a bad request line, an unknown method, oversized headers,
+ * broken chunked framing) in the envelope and closes the connection, as Node does. Like Node, it writes
+ * nothing on a reset connection or over a response already under way: that would corrupt the stream.
+ */
+function answerParserError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomUUID();
+  const answer = parserError(error.code);
+  const body = serializeResponse(errorBody(answer, requestId));
+  logRejection(logger, requestId, answer, error.code ?? error.message);
+  socket.end(
+    [
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`,
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Request-ID: ${requestId}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
 }

@@ -16,7 +16,10 @@ function bodyWithPayload(payloadText: string): string {
   return `{"source":"a","event_type":"b","payload":${payloadText}}`;
 }
 
-/** Sends raw bytes on a fresh connection and resolves with everything the server wrote before closing it. */
+/**
+ * Sends raw bytes on a fresh connection and resolves with everything the server wrote before closing it.
+ * The client does not half-close: Node's server drops the answer of a request still being served when it does.
+ */
 function rawExchange(port: number, request: string | Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -24,7 +27,7 @@ function rawExchange(port: number, request: string | Buffer): Promise<string> {
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.end(request);
+    socket.write(request);
   });
 }
 
@@ -289,7 +292,7 @@ describe('hostile input', () => {
     });
   });
 
-  describe("requests Node's parser rejects", () => {
+  describe('requests Node would answer itself, before the app', () => {
     it.each([
       ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400, 'BAD_REQUEST'],
       ['a method the parser does not know', 'FOO /v1/events HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
@@ -306,6 +309,13 @@ describe('hostile input', () => {
         431,
         'HEADERS_TOO_LARGE',
       ],
+      ['an HTTP/1.1 request without Host', 'GET /v1/health HTTP/1.1\r\n\r\n', 400, 'BAD_REQUEST'],
+      [
+        'an Expect the server cannot meet',
+        'POST /v1/events HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}',
+        417,
+        'EXPECTATION_FAILED',
+      ],
     ])('answers %s in the error envelope and closes', async (_case, request, status, code) => {
       const { status: got, headers, body } = envelopeOf(await rawExchange(port, request));
       expect(got).toBe(status);
@@ -314,6 +324,11 @@ describe('hostile input', () => {
       expect(body.error).toMatchObject({ code, request_id: expect.any(String), details: null });
       expect(headers).toContain(`x-request-id: ${body.error.request_id}`);
     });
+  });
+
+  it('serves an HTTP/1.0 request without Host', async () => {
+    const raw = await rawExchange(port, 'GET /v1/health HTTP/1.0\r\n\r\n');
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
   });
 
   describe('an early 413 on a kept-alive connection', () => {

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { LIMITS } from '../../src/http/request-schemas';
 import { MAX_JSON_DEPTH } from '../../src/http/json';
@@ -143,6 +145,28 @@ const hostileBytes = fc.oneof(
     .constantFrom('\ufeff{}', '{"source":"a","event_type":"b","payload":{"a":1}}\u0000', 'null', '{}')
     .map((s) => Buffer.from(s)),
 );
+
+/**
+ * Writes bytes on a fresh connection and resolves with all the server wrote until it closed. A request
+ * still waiting for body bytes gets an end of stream after 300 ms (half-closing at once would make Node
+ * drop the answers of requests still being served), and the connection is given up after 3 s.
+ */
+function exchange(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const halfClose = setTimeout(() => socket.end(), 300);
+    const giveUp = setTimeout(() => socket.destroy(), 3000);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(halfClose);
+      clearTimeout(giveUp);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.write(bytes);
+  });
+}
 
 // ---- an independent oracle of what may be stored -----------------------------------------------------
 
@@ -309,6 +333,57 @@ describe('properties of the HTTP surface under generated input', () => {
       ),
       settings,
     );
+  });
+
+  it('any bytes on a connection: every answer below 500 and in the envelope, and the server keeps serving', async () => {
+    const port = Number(new URL(api.url).port);
+    const ascii = (max: number) => fc.string({ unit: 'binary-ascii', maxLength: max });
+    const method = fc.oneof(fc.constantFrom('GET', 'POST', 'DELETE', 'PURGE', 'FOO', 'get', ''), ascii(10));
+    const target = fc.oneof(
+      fc.constantFrom(
+        '/v1/events',
+        '/v1/inbox?limit=5',
+        `/v1/events/${crypto.randomUUID()}`,
+        '*',
+        'http://x/v1/health',
+      ),
+      ascii(40),
+    );
+    const version = fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', '');
+    const header = fc.oneof(
+      fc.tuple(ascii(20), ascii(40)),
+      fc.tuple(fc.constant('Content-Length'), fc.oneof(fc.nat(300).map(String), ascii(5))),
+      fc.tuple(fc.constant('Transfer-Encoding'), fc.constantFrom('chunked', 'gzip, chunked', 'x')),
+      fc.tuple(fc.constant('Content-Type'), fc.constantFrom(...CONTENT_TYPES)),
+      fc.constant(['X-API-Key', api.keys.acme] as [string, string]),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        method,
+        target,
+        version,
+        fc.array(header, { maxLength: 6 }),
+        fc.uint8Array({ maxLength: 200 }),
+        async (m, t, v, headers, body) => {
+          // Connection: close first, so the server ends each exchange once it has answered.
+          const lines = [['Connection', 'close'], ...headers].map(([name, value]) => `${name}: ${value}\r\n`);
+          const head = `${m} ${t} ${v}\r\n${lines.join('')}\r\n`;
+          const raw = await exchange(port, Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]));
+          for (const answer of raw.split(/(?=HTTP\/1\.[01] \d{3} )/).filter((part) => part.startsWith('HTTP/'))) {
+            const status = Number(answer.slice(9, 12));
+            tally.requests++;
+            if (status >= 500) tally.serverErrors++;
+            expect(status).toBeLessThan(500);
+            if (status >= 400) {
+              const json = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+              expect(json).toMatch(/^\{"error":\{"code":"[A-Z_]+","message":/);
+            }
+          }
+        },
+      ),
+      settings,
+    );
+    expect((await api.request('/v1/health')).status).toBe(200);
   });
 
   it('stored exactly as many events as were answered 201', async () => {
