@@ -1,10 +1,11 @@
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { MetricsRecorder } from './observability/metrics/metrics-recorder';
 import type { ApiKeyAuthenticator } from './domain/authenticator';
 import type { EventService } from './domain/event-service';
 import type { InboxCursors } from './domain/inbox-cursor';
+import type { HealthCheck } from './health/health-check';
 import { accessLog } from './http/access-log';
 import { authMiddleware } from './http/auth-middleware';
 import { errorMiddleware } from './http/error-middleware';
@@ -25,6 +26,10 @@ export interface AppDependencies {
   localRoutes?: (router: Router) => void;
   authenticator: ApiKeyAuthenticator;
   cursors: InboxCursors;
+  /** What `GET /v1/health` reports: the store's reachability and, locally, the embedded engine's state. */
+  health: HealthCheck;
+  /** Answers 503 before authentication while the local engine is down; absent where no engine is supervised. */
+  storeGate?: Middleware;
   logger: Logger;
   version: string;
 }
@@ -38,11 +43,12 @@ export function createApp(deps: AppDependencies): Koa {
 
   const publicRoutes = new Router();
   publicRoutes.use(recordRouteTemplate);
-  healthRoutes(publicRoutes, deps.version);
+  healthRoutes(publicRoutes, deps.version, deps.health);
   deps.localRoutes?.(publicRoutes);
 
   const apiRoutes = new Router();
   apiRoutes.use(recordRouteTemplate);
+  if (deps.storeGate) apiRoutes.use(deps.storeGate);
   apiRoutes.use(authMiddleware(deps.authenticator));
   eventRoutes(apiRoutes, deps.service, deps.metrics);
   inboxRoutes(apiRoutes, deps.service, deps.cursors);

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { createApp } from './app';
@@ -6,6 +7,9 @@ import type { ApiConfig } from './config';
 import { ApiKeyAuthenticator } from './domain/authenticator';
 import { EventService } from './domain/event-service';
 import type { InboxCursors } from './domain/inbox-cursor';
+import { createDynamoDbStoreProbe } from './health/dynamodb-store-probe';
+import { createHealthCheck, type ComponentHealth } from './health/health-check';
+import { storeGate } from './health/store-gate';
 import { API_ENDPOINTS } from './observability/metric-definitions';
 import { addToLogContext, runWithoutLogContext } from './observability/log-context';
 import { MetricsRecorder } from './observability/metrics/metrics-recorder';
@@ -36,6 +40,8 @@ export interface RuntimeParts {
   localRoutes?: (router: Router, metrics: MetricsRecorder) => void;
   /** DynamoDB clients to use instead of ones built from the configuration. */
   clients?: DynamoDbClients;
+  /** The embedded engine's state, when this process supervises one (`npm start`). */
+  engineHealth?: () => ComponentHealth;
 }
 
 /** Wires the app from its configuration: the one composition root shared by the server, Lambda and tests. */
@@ -72,6 +78,10 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     idempotencySeconds: config.idempotencySeconds,
   });
   const apiKeys = new DynamoDbApiKeyStore(db.doc, config.tables.apiKeys);
+  const health = createHealthCheck({
+    store: createDynamoDbStoreProbe({ client: probeClient(config, parts), tableName: config.tables.events, logger }),
+    ...(parts.engineHealth ? { engine: parts.engineHealth } : {}),
+  });
   const { localRoutes } = parts;
   const app = createApp({
     service,
@@ -79,8 +89,27 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     ...(localRoutes ? { localRoutes: (router: Router) => localRoutes(router, metrics) } : {}),
     authenticator: new ApiKeyAuthenticator(apiKeys, config.authCacheTtlMs),
     cursors: parts.cursors,
+    health,
+    ...(parts.engineHealth ? { storeGate: storeGate(parts.engineHealth) } : {}),
     logger,
     version: config.version,
   });
   return { app, metrics, clients: db, service, apiKeys, eventIdIndex };
+}
+
+/**
+ * The store probe's client, built on the first health request: one attempt and a short timeout, so a
+ * throttled, refused or stalled call is reported at once instead of retried. Injected clients are used as they are.
+ */
+function probeClient(config: ApiConfig, parts: RuntimeParts): () => DynamoDBClient {
+  let client: DynamoDBClient | undefined;
+  return () =>
+    (client ??=
+      parts.clients?.client ??
+      createDynamoDbClients({
+        region: config.region,
+        requestTimeoutMs: 1000,
+        maxAttempts: 1,
+        ...(config.dynamodbEndpoint !== undefined ? { endpoint: config.dynamodbEndpoint } : {}),
+      }).client);
 }

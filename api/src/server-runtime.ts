@@ -5,17 +5,26 @@ import { SLO_SPEC } from '../../monitoring/slo-spec';
 import type { ApiConfig } from './config';
 import { dashboardRoutes } from './dashboard';
 import { InboxCursorCodec } from './domain/inbox-cursor';
+import type { ComponentHealth } from './health/health-check';
 import { prometheusRoute } from './http/routes/prometheus';
 import { runWithoutLogContext } from './observability/log-context';
 import { createMetricsSink, PrometheusSink, type MetricsRecorder, type MetricsSink } from './observability/metrics';
 import { createRuntime, type Runtime } from './runtime';
 import type { DynamoDbClients } from './store/dynamodb-client';
 
+export interface ServerRuntimeParts {
+  /** DynamoDB clients to use instead of ones built from the configuration. */
+  clients?: DynamoDbClients;
+  /** The supervised embedded engine's state, reported by `/v1/health`. */
+  engineHealth?: () => ComponentHealth;
+}
+
 /**
  * The runtime of a long-running process (`npm start`, tests): metrics to the sink `METRICS_SINK` names,
  * cursors signed with `CURSOR_SECRET`, and the local pages (live dashboard, `/metrics`).
  */
-export function createServerRuntime(config: ApiConfig, logger: Logger, clients?: DynamoDbClients): Runtime {
+export function createServerRuntime(config: ApiConfig, logger: Logger, parts: ServerRuntimeParts = {}): Runtime {
+  const { clients, engineHealth } = parts;
   const sink = createSink(config, logger);
   const codec = new InboxCursorCodec(config.cursorSecret);
   return createRuntime(config, logger, {
@@ -23,6 +32,7 @@ export function createServerRuntime(config: ApiConfig, logger: Logger, clients?:
     cursors: () => Promise.resolve(codec),
     ...(config.localPages ? { localRoutes: (router, metrics) => mountLocalPages(router, metrics, sink) } : {}),
     ...(clients ? { clients } : {}),
+    ...(engineHealth ? { engineHealth } : {}),
   });
 }
 

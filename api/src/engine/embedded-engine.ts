@@ -22,7 +22,17 @@ export interface EmbeddedEngineOptions {
 export interface EmbeddedEngine {
   readonly endpoint: string;
   readonly port: number;
+  /** The engine's process id (the child's in child-process mode, this process's otherwise). */
+  readonly pid: number;
+  /** Resolves when the engine has stopped, whether closed or (child-process mode) its process ended. */
+  readonly exited: Promise<EngineExit>;
   close(): Promise<void>;
+}
+
+/** How an engine stopped: its process's exit code or signal (both null when closed in-process). */
+export interface EngineExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 /** What the engine child process tells its parent once it has started, or failed to. */
@@ -54,7 +64,10 @@ async function startInProcess(options: EmbeddedEngineOptions): Promise<EmbeddedE
       indexCreateMs: options.indexCreateMs,
       indexDeleteMs: options.indexDeleteMs,
     });
-    return engineAt(host, server.port, () => server.close());
+    let closed!: (exit: EngineExit) => void;
+    const exited = new Promise<EngineExit>((resolve) => (closed = resolve));
+    const stop = (): Promise<void> => server.close().finally(() => closed({ code: null, signal: null }));
+    return engineAt(host, server.port, process.pid, exited, stop);
   } catch (error) {
     throw new Error(startupFailure(error, host, port, options.dataDir), { cause: error });
   }
@@ -67,6 +80,7 @@ function startChildProcess(options: EmbeddedEngineOptions): Promise<EmbeddedEngi
     execArgv: ['--import', tsxLoader()],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  const exited = new Promise<EngineExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
   return new Promise<EmbeddedEngine>((resolve, reject) => {
     const settle = (outcome: () => void): void => {
@@ -85,7 +99,7 @@ function startChildProcess(options: EmbeddedEngineOptions): Promise<EmbeddedEngi
         // Neither the child nor its IPC channel keeps the caller alive; the child exits when the channel closes.
         child.unref();
         child.channel?.unref();
-        resolve(engineAt(host, message.port, () => stopChild(child)));
+        resolve(engineAt(host, message.port, child.pid ?? 0, exited, () => stopChild(child)));
       });
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
@@ -110,11 +124,19 @@ function startupFailure(error: unknown, host: string, port: number, dataDir: str
   return `Cannot start the embedded DynamoDB engine: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-function engineAt(host: string, port: number, stop: () => Promise<void>): EmbeddedEngine {
+function engineAt(
+  host: string,
+  port: number,
+  pid: number,
+  exited: Promise<EngineExit>,
+  stop: () => Promise<void>,
+): EmbeddedEngine {
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    pid,
+    exited,
     close: () => (closing ??= stop()),
   };
 }
@@ -127,7 +149,7 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    // Closing the channel asks the child to close its store and exit.
+    // Closing the channel asks the child to close its store and exit; it ignores SIGTERM while connected.
     if (child.connected) child.disconnect();
     else child.kill('SIGTERM');
   });

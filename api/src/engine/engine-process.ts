@@ -1,6 +1,9 @@
 /**
  * Entry point of the engine child process started by startEmbeddedEngine: runs the engine in this
  * process, reports its port over IPC and exits when the parent closes the channel or goes away.
+ * SIGINT and SIGTERM are ignored while the parent is connected: a signal sent to the whole process group
+ * (Ctrl-C, systemd) must not stop the engine under requests the parent is still finishing; the parent
+ * closes the channel once it has drained them.
  */
 import { startEmbeddedEngine, type EmbeddedEngineOptions, type EngineProcessMessage } from './embedded-engine';
 
@@ -32,7 +35,11 @@ async function main(): Promise<void> {
       .catch((error: unknown) => console.error('Embedded DynamoDB engine did not close cleanly:', error))
       .finally(() => process.exit(0));
   };
-  process.on('disconnect', stop).on('SIGTERM', stop).on('SIGINT', stop);
+  const onSignal = (): void => {
+    // Without a parent nobody else will stop the engine.
+    if (!process.connected) stop();
+  };
+  process.on('disconnect', stop).on('SIGTERM', onSignal).on('SIGINT', onSignal);
   if (!process.connected) return stop();
   send({ type: 'ready', port: running.port });
 }

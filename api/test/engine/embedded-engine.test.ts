@@ -156,6 +156,21 @@ describe('startEmbeddedEngine', () => {
     }
   });
 
+  test('ignores SIGTERM and SIGINT while its parent is connected: the parent stops it after draining', async () => {
+    const engine = await startEmbeddedEngine({ port: 0 });
+    try {
+      process.kill(engine.pid, 'SIGTERM');
+      process.kill(engine.pid, 'SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      expect(await isListening(engine.port)).toBe(true);
+    } finally {
+      await engine.close();
+    }
+    expect(await engine.exited).toEqual({ code: 0, signal: null });
+    expect(await isListening(engine.port)).toBe(false);
+  });
+
   test('stops the engine process when its parent exits without closing it', async () => {
     // A parent that starts an engine, prints its port and exits at once.
     const parentScript = `
