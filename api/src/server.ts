@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError, readConfig, type ApiConfig } from './config';
@@ -7,6 +7,7 @@ import { startSupervisedEngine, type EngineStatus, type SupervisedEngine } from 
 import type { ComponentHealth } from './health/health-check';
 import { createLogger } from './observability/logger';
 import type { Runtime } from './runtime';
+import { createHttpServer } from './http/http-server';
 import { createServerRuntime } from './server-runtime';
 import { ensureTables } from './store/ensure-tables';
 import { packageVersion } from './version';
@@ -61,7 +62,7 @@ export async function startLocalServer(
       ...(config.devApiKey !== undefined ? { key: config.devApiKey } : {}),
     });
     prepareRestarted = () => prepareRestartedEngine(runtime, config, devApiKey, logger);
-    const server = createServer(runtime.app.callback());
+    const server = createHttpServer(runtime.app, logger);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());

@@ -46,6 +46,13 @@ export function toStoreError(error: unknown): unknown {
     // The SDK gave up without ever receiving an HTTP response (connection refused, reset, timed out).
     (e.$metadata !== undefined && e.$metadata.httpStatusCode === undefined) ||
     (e.$metadata?.httpStatusCode ?? 0) >= 500;
+  if (e.name === 'ResourceNotFoundException') {
+    // The table is not there (yet): a store that is being set up or restored, not a fault of the request.
+    return new ServiceUnavailableError('The event store is not ready; retry later', {
+      retryAfterSeconds: 2,
+      cause: error,
+    });
+  }
   if (unreachable) {
     return new ServiceUnavailableError('The event store is unavailable; retry later', {
       retryAfterSeconds: 2,

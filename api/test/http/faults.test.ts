@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createServer } from 'node:net';
 import type { FaultProxy } from '../support/fault-proxy';
 import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../support/test-api';
@@ -120,6 +121,28 @@ describe('a store endpoint where nothing listens', () => {
       expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
     } finally {
       await api?.close();
+    }
+  });
+});
+
+describe('a store whose events table is gone (being restored, or the engine restarted empty)', () => {
+  it('answers 503 with Retry-After, not 500', async () => {
+    const api = await startTestApi();
+    try {
+      // Warm the key cache: the API keys table stays, only the events table goes.
+      expect((await api.request('/v1/inbox')).status).toBe(200);
+      await api.runtime.clients.client.send(new DeleteTableCommand({ TableName: api.config.tables.events }));
+      for (const res of [
+        await api.request('/v1/events', { method: 'POST', json: eventBody() }),
+        await api.request(`/v1/events/${randomUUID()}`),
+        await api.request('/v1/inbox'),
+      ]) {
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('2');
+        expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      }
+    } finally {
+      await api.close();
     }
   });
 });
