@@ -1,5 +1,5 @@
 /**
- * `npx tsx api/bench/engine-recovery-bench.ts [--runs 5] [--mode disk|memory]`: how long the API is down
+ * `npm run bench:engine-recovery -- [--runs 5] [--mode disk|memory]`: how long the API is down
  * when its embedded engine is killed under load. Each run starts a fresh server process (`npm start`'s
  * command), sends POSTs at concurrency 16, SIGKILLs the engine after 150 accepted events and keeps the
  * load on until 150 more are accepted after health is back; then reads every accepted event back.
