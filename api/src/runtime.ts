@@ -26,6 +26,8 @@ export interface Runtime {
   service: EventService;
   apiKeys: DynamoDbApiKeyStore;
   eventIdIndex: EventIdIndexStatus;
+  /** Closes the SDK clients' sockets (the store's, and the health probe's once it exists). */
+  destroyClients(): void;
 }
 
 /**
@@ -78,8 +80,9 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     idempotencySeconds: config.idempotencySeconds,
   });
   const apiKeys = new DynamoDbApiKeyStore(db.doc, config.tables.apiKeys);
+  const probe = probeClient(config, parts);
   const health = createHealthCheck({
-    store: createDynamoDbStoreProbe({ client: probeClient(config, parts), tableName: config.tables.events, logger }),
+    store: createDynamoDbStoreProbe({ client: probe.get, tableName: config.tables.events, logger }),
     ...(parts.engineHealth ? { engine: parts.engineHealth } : {}),
   });
   const { localRoutes } = parts;
@@ -94,22 +97,28 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     logger,
     version: config.version,
   });
-  return { app, metrics, clients: db, service, apiKeys, eventIdIndex };
+  const destroyClients = (): void => {
+    db.client.destroy();
+    probe.destroy();
+  };
+  return { app, metrics, clients: db, service, apiKeys, eventIdIndex, destroyClients };
 }
 
 /**
  * The store probe's client, built on the first health request: one attempt and a short timeout, so a
  * throttled, refused or stalled call is reported at once instead of retried. Injected clients are used as they are.
  */
-function probeClient(config: ApiConfig, parts: RuntimeParts): () => DynamoDBClient {
-  let client: DynamoDBClient | undefined;
-  return () =>
-    (client ??=
+function probeClient(config: ApiConfig, parts: RuntimeParts): { get: () => DynamoDBClient; destroy: () => void } {
+  let own: DynamoDBClient | undefined;
+  return {
+    get: () =>
       parts.clients?.client ??
-      createDynamoDbClients({
+      (own ??= createDynamoDbClients({
         region: config.region,
         requestTimeoutMs: 1000,
         maxAttempts: 1,
         ...(config.dynamodbEndpoint !== undefined ? { endpoint: config.dynamodbEndpoint } : {}),
-      }).client);
+      }).client),
+    destroy: () => own?.destroy(),
+  };
 }

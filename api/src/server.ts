@@ -7,7 +7,7 @@ import { startSupervisedEngine, type EngineStatus, type SupervisedEngine } from 
 import type { ComponentHealth } from './health/health-check';
 import { createLogger } from './observability/logger';
 import type { Runtime } from './runtime';
-import { createHttpServer } from './http/http-server';
+import { closeGracefully, createHttpServer } from './http/http-server';
 import { createServerRuntime } from './server-runtime';
 import { ensureTables } from './store/ensure-tables';
 import { packageVersion } from './version';
@@ -74,20 +74,17 @@ export async function startLocalServer(
       (closing ??= (async () => {
         // An engine that dies now stays down: shutdown does not race a restart.
         engine?.stopRestarting();
-        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        await drained;
-        clearTimeout(force);
+        await closeGracefully(server, SHUTDOWN_GRACE_MS);
         await runtime.metrics.close();
-        runtime.clients.client.destroy();
+        // The engine first: a restart under way finishes (or is abandoned) while its clients still work.
         await engine?.close();
+        runtime.destroyClients();
       })());
 
     return { url: `http://${config.host}:${port}`, dynamodbEndpoint: endpoint, devApiKey, server, engine, close };
   } catch (error) {
-    runtime.clients.client.destroy();
     await engine?.close();
+    runtime.destroyClients();
     throw error;
   }
 }

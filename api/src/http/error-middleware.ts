@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import {
@@ -57,11 +58,19 @@ export function errorMiddleware(logger: Logger) {
           : new InternalError('Internal server error');
       const { requestId, log } = requestState(ctx);
       log.error_type = error.code;
-      if (error.status >= 500) {
+      if (error instanceof ServiceUnavailableError) {
+        // Expected while the store is down or throttled, and possibly for every request: one WARN line with
+        // the reason and the store's error, no stack (the engine supervisor and the health probe log causes).
+        const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined;
+        logger.warn({ reason: error.message, details: error.details, cause }, 'Service unavailable');
+      } else if (error.status >= 500) {
         // The one log line of a failure: the cause and its stack, never sent to the client.
         logger.error({ err: caught }, 'Request failed');
       }
       if (error instanceof ServiceUnavailableError) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      // A body still arriving is not read: close the connection after the answer, or the next request on
+      // it would be parsed from the middle of this body (or wait behind an endless upload).
+      if (ctx.req.socket instanceof Socket && !ctx.req.complete) ctx.set('Connection', 'close');
       respond(ctx, error.status, errorBody(error, requestId));
     }
   };

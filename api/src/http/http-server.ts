@@ -7,6 +7,7 @@ import {
   BadRequestError,
   ExpectationFailedError,
   HeadersTooLargeError,
+  PayloadTooLargeError,
   RequestTimeoutError,
   type ApiError,
 } from '../errors';
@@ -20,8 +21,12 @@ import { serializeResponse } from './json';
  */
 export function createHttpServer(app: Koa, logger: Logger): Server {
   const handle = app.callback();
+  const unanswered = new Set<ServerResponse>();
   // Node's own Host check answers a bare 400; the same check below answers in the envelope.
   const server = createServer({ requireHostHeader: false }, (req, res) => {
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+    if (draining.has(server)) res.setHeader('Connection', 'close');
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       rejectRequest(res, new BadRequestError('HTTP/1.1 requests must carry a Host header'), 'missing Host', logger);
       return;
@@ -33,12 +38,40 @@ export function createHttpServer(app: Koa, logger: Logger): Server {
     rejectRequest(res, new ExpectationFailedError(`Expect: ${expectation} is not supported`), 'expectation', logger);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerParserError(error, socket, logger));
+  inFlight.set(server, unanswered);
   return server;
+}
+
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+const draining = new WeakSet<Server>();
+
+/**
+ * Stops a server made by `createHttpServer` gracefully: no new connections; every answer from now on,
+ * including those of requests in flight, carries `Connection: close`, so a kept-alive client lets go at
+ * once instead of after the keep-alive timeout; idle connections are closed as they appear; after `graceMs`
+ * whatever is left is cut. Resolves when every connection is gone.
+ */
+export async function closeGracefully(server: Server, graceMs: number): Promise<void> {
+  draining.add(server);
+  for (const res of inFlight.get(server) ?? []) {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  }
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const force = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(force);
+  }
 }
 
 /** The API error for what Node's HTTP parser could not accept. */
 function parserError(code: string | undefined): ApiError {
   if (code === 'HPE_HEADER_OVERFLOW') return new HeadersTooLargeError('Request headers are too large');
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return new PayloadTooLargeError('Chunk extensions are too large');
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new RequestTimeoutError('The request was not received in time');
   return new BadRequestError(`Malformed HTTP request${code ? ` (${code})` : ''}`);
 }

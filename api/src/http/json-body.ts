@@ -1,4 +1,3 @@
-import { Socket } from 'node:net';
 import contentType from 'content-type';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
@@ -24,9 +23,7 @@ export async function readJsonBody(ctx: Context, limitBytes: number = MAX_BODY_B
   try {
     bytes = await getRawBody(ctx.req, { length: ctx.get('content-length') || undefined, limit: limitBytes });
   } catch (error) {
-    // The rest of the body is still on the connection: close it after answering, or the next request on a
-    // kept-alive connection would be read from the middle of this body.
-    if (ctx.req.socket instanceof Socket && !ctx.req.complete) ctx.set('Connection', 'close');
+    // The error middleware closes the connection after answering: the rest of the body is still on it.
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
       throw new PayloadTooLargeError(`Request body exceeds ${limitBytes} bytes`, { limit_bytes: limitBytes });

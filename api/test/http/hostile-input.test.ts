@@ -331,14 +331,12 @@ describe('hostile input', () => {
     expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
   });
 
-  describe('an early 413 on a kept-alive connection', () => {
-    it('closes the connection after answering a chunked body over the limit, so no later request stalls on it', async () => {
-      const before = await api.scanEvents();
+  describe('an answer given before the body was read, on a kept-alive connection', () => {
+    /** Streams a chunked body that never ends until the server closes the connection; resolves with its answer. */
+    function endlessUpload(headers: string): Promise<string> {
       const chunk = 'x'.repeat(64 * 1024);
-      const head =
-        'POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n' +
-        `X-API-Key: ${api.keys.acme}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
-      const answer = await new Promise<string>((resolve, reject) => {
+      const head = `POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n${headers}Transfer-Encoding: chunked\r\n\r\n`;
+      return new Promise<string>((resolve, reject) => {
         const socket = connect(port, '127.0.0.1');
         const chunks: Buffer[] = [];
         socket.on('data', (data: Buffer) => chunks.push(data));
@@ -357,13 +355,35 @@ describe('hostile input', () => {
         };
         pump();
       });
-      const { status, headers, body } = envelopeOf(answer);
-      expect(status).toBe(413);
-      expect(headers).toContain('connection: close');
-      expect(body.error.code).toBe('PAYLOAD_TOO_LARGE');
-      expect(await api.scanEvents()).toEqual(before);
-      // The server is free for the next client.
-      expect((await api.request('/v1/health')).status).toBe(200);
+    }
+
+    it.each([
+      ['413 for a chunked body over the limit', 'content-type: application/json\r\n', 413, 'PAYLOAD_TOO_LARGE'],
+      ['401 for a bad key', 'x-api-key: tk_wrong\r\ncontent-type: application/json\r\n', 401, 'UNAUTHORIZED'],
+      ['415 for a wrong media type', 'content-type: text/plain\r\n', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ])(
+      'closes the connection after a %s, so the rest of the upload cannot stall it',
+      async (_case, headers, status, code) => {
+        const before = await api.scanEvents();
+        const keyHeader = headers.includes('x-api-key') ? '' : `X-API-Key: ${api.keys.acme}\r\n`;
+        const answer = envelopeOf(await endlessUpload(keyHeader + headers));
+        expect(answer.status).toBe(status);
+        expect(answer.headers).toContain('connection: close');
+        expect(answer.body.error.code).toBe(code);
+        expect(await api.scanEvents()).toEqual(before);
+        // The server is free for the next client.
+        expect((await api.request('/v1/health')).status).toBe(200);
+      },
+    );
+
+    it('keeps the connection open after an error to a request whose body was all there', async () => {
+      const raw = await rawExchange(
+        port,
+        'GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
+      const answers = raw.split(/(?=HTTP\/1\.1 \d{3} )/);
+      expect(answers.map((answer) => answer.slice(9, 12))).toEqual(['404', '200']);
+      expect(answers[0]?.toLowerCase()).not.toContain('connection: close');
     });
   });
 });

@@ -148,15 +148,15 @@ const hostileBytes = fc.oneof(
 
 /**
  * Writes bytes on a fresh connection and resolves with all the server wrote until it closed. A request
- * still waiting for body bytes gets an end of stream after 300 ms (half-closing at once would make Node
- * drop the answers of requests still being served), and the connection is given up after 3 s.
+ * still waiting for body bytes gets an end of stream after `halfCloseAfterMs` (half-closing at once would
+ * make Node drop the answers of requests still being served), and the connection is given up 3 s later.
  */
-function exchange(port: number, bytes: Buffer): Promise<string> {
+function exchange(port: number, bytes: Buffer, halfCloseAfterMs = 300): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    const halfClose = setTimeout(() => socket.end(), 300);
-    const giveUp = setTimeout(() => socket.destroy(), 3000);
+    const halfClose = setTimeout(() => socket.end(), halfCloseAfterMs);
+    const giveUp = setTimeout(() => socket.destroy(), halfCloseAfterMs + 3000);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -384,6 +384,69 @@ describe('properties of the HTTP surface under generated input', () => {
       settings,
     );
     expect((await api.request('/v1/health')).status).toBe(200);
+  });
+
+  it('two well-formed requests pipelined on a connection: both answered, unless the first closes it', async () => {
+    const port = Number(new URL(api.url).port);
+    const id = crypto.randomUUID();
+    const target = fc.constantFrom(
+      '/v1/events',
+      '/v1/inbox?limit=5',
+      `/v1/events/${id}`,
+      `/v1/events/${id}/ack`,
+      '/v1/health',
+      '/v1/nothing',
+    );
+    const method = fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PURGE', 'OPTIONS');
+    const key = fc.constantFrom(api.keys.acme, 'tk_wrong', undefined);
+    const body = fc.oneof(
+      fc.constant(undefined),
+      validBody.map((b) => Buffer.from(JSON.stringify(b))),
+      hostileBytes,
+    );
+    const framing = fc.constantFrom('length', 'chunked');
+    await fc.assert(
+      fc.asyncProperty(
+        method,
+        target,
+        key,
+        fc.constantFrom(...CONTENT_TYPES),
+        body,
+        framing,
+        async (m, t, k, type, b, frame) => {
+          const headers = ['Host: x', ...(k ? [`X-API-Key: ${k}`] : []), ...(type ? [`Content-Type: ${type}`] : [])];
+          let payload = Buffer.alloc(0);
+          if (b !== undefined && frame === 'length') {
+            headers.push(`Content-Length: ${b.length}`);
+            payload = b;
+          } else if (b !== undefined) {
+            headers.push('Transfer-Encoding: chunked');
+            const chunk = b.length > 0 ? `${b.length.toString(16)}\r\n` : '';
+            payload = Buffer.concat([Buffer.from(chunk), b, Buffer.from(b.length > 0 ? '\r\n0\r\n\r\n' : '0\r\n\r\n')]);
+          }
+          const first = Buffer.concat([Buffer.from(`${m} ${t} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`), payload]);
+          const second = Buffer.from('GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+          // Complete requests, the last with Connection: close: the server ends the exchange itself.
+          const raw = await exchange(port, Buffer.concat([first, second]), 10_000);
+          const answers = raw.split(/(?=HTTP\/1\.1 \d{3} )/).filter((part) => part.startsWith('HTTP/1.1 '));
+          const [answer, next] = answers;
+          expect(answer).toBeDefined();
+          const status = Number(answer?.slice(9, 12));
+          tally.requests++;
+          if (status >= 500) tally.serverErrors++;
+          if (status === 201) tally.created++;
+          expect(status).toBeLessThan(500);
+          if (status >= 400) expect(answer?.slice(answer.indexOf('\r\n\r\n') + 4)).toMatch(/^\{"error":\{"code":/);
+          if (/\r\nconnection: close\r\n/i.test(answer ?? '')) {
+            expect(answers).toHaveLength(1);
+          } else {
+            expect(answers).toHaveLength(2);
+            expect(next?.slice(9, 12)).toBe('200');
+          }
+        },
+      ),
+      settings,
+    );
   });
 
   it('stored exactly as many events as were answered 201', async () => {

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request, type IncomingMessage } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -69,25 +69,48 @@ async function waitFor<T>(read: () => T | undefined, timeoutMs: number, message:
   }
 }
 
-/** A POST whose body is sent in two halves: `finish()` sends the rest and resolves with the answer. */
-function slowPost(url: string): { finish(): Promise<{ status: number; body: any }> } {
+/**
+ * A POST whose body is sent in two halves over a kept-alive connection. It asks `Expect: 100-continue`, so
+ * `dispatched` resolves once the server has taken the request in (Node answers 100 as it hands the
+ * request to the app); `finish()` sends the rest and resolves with the answer.
+ */
+function slowPost(url: string): {
+  dispatched: Promise<void>;
+  finish(): Promise<{ status: number; connection: string | undefined; body: any }>;
+} {
   const body = Buffer.from(JSON.stringify({ source: 'shutdown', event_type: 'slow-upload', payload: { n: 1 } }));
   const half = Math.floor(body.length / 2);
+  const agent = new Agent({ keepAlive: true });
   const req = request(`${url}/v1/events`, {
     method: 'POST',
-    agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-api-key': API_KEY },
+    agent,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': body.length,
+      'x-api-key': API_KEY,
+      expect: '100-continue',
+    },
   });
-  const answered = new Promise<{ status: number; body: any }>((resolve, reject) => {
+  const dispatched = new Promise<void>((resolve) =>
+    req.once('continue', () => {
+      req.write(body.subarray(0, half));
+      resolve();
+    }),
+  );
+  const answered = new Promise<{ status: number; connection: string | undefined; body: any }>((resolve, reject) => {
     req.once('response', (res: IncomingMessage) => {
       let text = '';
       res.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('end', () => {
+        agent.destroy();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: JSON.parse(text) });
+      });
     });
     req.once('error', reject);
   });
-  req.write(body.subarray(0, half));
+  req.flushHeaders();
   return {
+    dispatched,
     finish: () => {
       req.end(body.subarray(half));
       return answered;
@@ -137,7 +160,7 @@ describe.each<[string, NodeJS.Signals, 'npm' | 'api' | 'group']>([
       expect(tree).toEqual(expect.arrayContaining([apiPid, enginePid]));
 
       const upload = slowPost(url);
-      await sleep(200);
+      await upload.dispatched;
       const signalledAt = Date.now();
       process.kill({ npm: npmPid, api: apiPid, group: -npmPid }[target], signal);
       await waitFor(
@@ -159,6 +182,8 @@ describe.each<[string, NodeJS.Signals, 'npm' | 'api' | 'group']>([
 
       expect(engineAliveWhileDraining).toBe(true);
       expect(answer).toMatchObject({ status: 201, body: { event_id: expect.any(String), status: 'pending' } });
+      // The kept-alive client is told to let go, so the drain does not wait out its keep-alive timeout.
+      expect(answer.connection).toBe('close');
       expect(stillRunning).toEqual([]);
       expect(await npmExited).toBe(0);
       expect(output()).toContain('"message":"Stopped"');

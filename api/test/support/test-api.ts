@@ -108,7 +108,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      runtime.clients.client.destroy();
+      runtime.destroyClients();
       admin.client.destroy();
       await engine.close();
     },
