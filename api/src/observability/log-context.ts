@@ -15,6 +15,8 @@ export interface LogContext {
   lookup_method?: 'gsi' | 'scan';
   /** API error code of an error response. */
   error_type?: string;
+  /** An event whose stored payload is not JSON text (served as a string). */
+  payload_not_json?: string;
 }
 
 /**

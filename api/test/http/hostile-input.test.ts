@@ -132,6 +132,32 @@ describe('hostile input', () => {
       expect(inbox.status).toBe(200);
       expect(inbox.text).toContain(payloadJson);
     });
+
+    it('serves an item whose payload is not JSON text as a string, without breaking the inbox page', async () => {
+      const eventId = randomUUID();
+      await api.runtime.clients.doc.send(
+        new PutCommand({
+          TableName: api.config.tables.events,
+          Item: toEventItem({
+            tenantId: 'acme',
+            eventId,
+            createdAt: new Date().toISOString(),
+            source: 'other-writer',
+            eventType: 'broken',
+            payloadJson: '{"unterminated": ',
+            metadata: {},
+            status: 'pending',
+            expiresAt: Math.floor(Date.now() / 1000) + 3600,
+          }),
+        }),
+      );
+      const one = await api.request(`/v1/events/${eventId}`);
+      expect(one.status).toBe(200);
+      expect(one.body.payload).toBe('{"unterminated": ');
+      const inbox = await api.request('/v1/inbox?limit=100&source=other-writer');
+      expect(inbox.status).toBe(200);
+      expect(inbox.body.events.map((e: { event_id: string }) => e.event_id)).toEqual([eventId]);
+    });
   });
 
   describe('strings', () => {
