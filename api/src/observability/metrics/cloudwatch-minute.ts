@@ -61,6 +61,13 @@ export class CloudWatchMinute {
   toDatums(): MetricDatum[] {
     const datums: MetricDatum[] = [];
     for (const [endpoint, figures] of this.endpoints) datums.push(...this.endpointDatums(endpoint, figures));
+    if (this.endpoints.size > 0) {
+      // Every endpoint together, without dimensions, as the EMF sink writes it.
+      const all = [...this.endpoints.values()];
+      const sum = (count: (figures: EndpointMinute) => number): number => all.reduce((n, f) => n + count(f), 0);
+      datums.push(this.datum(MetricNames.apiRequestCount, [], { Value: sum((f) => f.requestCount) }));
+      datums.push(this.datum(MetricNames.apiErrorCount, [], { Value: sum((f) => f.serverErrors) }));
+    }
     if (this.ingestedPerSecond.size > 0) {
       // One sample per second with ingestion (that second's events/s): Sum is the events accepted in the minute,
       // as with the EMF sink, so dashboards read both the same way.

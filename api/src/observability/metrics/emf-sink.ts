@@ -26,6 +26,9 @@ export interface EmfSinkOptions {
   now?: () => number;
 }
 
+/** Metrics also written without dimensions, summed over every endpoint. */
+const ALL_ENDPOINT_METRICS: readonly MetricDefinition[] = [MetricNames.apiRequestCount, MetricNames.apiErrorCount];
+
 /** One EMF document: the `_aws` metadata plus dimension and metric members at the root. */
 export interface EmfDocument {
   _aws: {
@@ -204,7 +207,15 @@ export class EmfSink implements MetricsSink {
       ];
       // Dropped latencies leave later documents without values; a metric member must never be empty.
       if (latencies.length > 0) metrics.unshift([MetricNames.apiLatency, latencies]);
-      documents.push(this.document(timestamp, { [DimensionNames.endpoint]: endpoint }, metrics));
+      const document = this.document(timestamp, { [DimensionNames.endpoint]: endpoint }, metrics);
+      // The same request and 5xx counts again without dimensions, in the same line: CloudWatch sums them over
+      // every endpoint, the series the all-endpoint error-rate objective is alarmed on.
+      document._aws.CloudWatchMetrics.push({
+        Namespace: this.namespace,
+        Dimensions: [[]],
+        Metrics: ALL_ENDPOINT_METRICS.map((definition) => ({ Name: definition.name, Unit: definition.unit })),
+      });
+      documents.push(document);
     }
     return documents;
   }

@@ -11,6 +11,9 @@ const T0 = Date.parse('2025-11-11T12:00:30.500Z');
 const MINUTE = new Date('2025-11-11T12:00:00.000Z');
 const ENDPOINT = [{ Name: 'Endpoint', Value: 'POST /v1/events' }];
 const DATUMS_PER_QUIET_ENDPOINT = 5;
+/** Requests and 5xx of every endpoint together, without dimensions: two datums per minute with requests. */
+const ALL_ENDPOINT_DATUMS = 2;
+const DATUMS_PER_QUIET_MINUTE = DATUMS_PER_QUIET_ENDPOINT + ALL_ENDPOINT_DATUMS;
 
 const sinks: CloudWatchSink[] = [];
 
@@ -101,6 +104,9 @@ describe('CloudWatchSink', () => {
               Value: 1,
               ...common,
             },
+            // Every endpoint together, for the all-endpoint error-rate objective.
+            { MetricName: 'ApiRequestCount', Unit: 'Count', Value: 2, ...common },
+            { MetricName: 'ApiErrorCount', Unit: 'Count', Value: 1, ...common },
             { MetricName: 'EventIngestionRate', Unit: 'Count/Second', Values: [2, 3], Counts: [1, 1], ...common },
             {
               MetricName: 'EventLookup',
@@ -111,6 +117,21 @@ describe('CloudWatchSink', () => {
             },
           ],
         },
+      ]);
+    });
+
+    it('sums requests and 5xx of every endpoint into datums without dimensions', async () => {
+      const sink = createSink();
+      sink.record(request({ endpoint: 'GET /v1/inbox' }));
+      sink.record(request({ endpoint: 'POST /v1/events', statusCode: 503, errorType: 'SERVICE_UNAVAILABLE' }));
+      sink.record(request({ endpoint: 'POST /v1/events', statusCode: 400, errorType: 'VALIDATION_ERROR' }));
+
+      await sink.flush();
+
+      const undimensioned = requests()[0].MetricData?.filter((d) => d.Dimensions === undefined);
+      expect(undimensioned?.map((d) => [d.MetricName, d.Value])).toEqual([
+        ['ApiRequestCount', 3],
+        ['ApiErrorCount', 1],
       ]);
     });
 
@@ -157,7 +178,7 @@ describe('CloudWatchSink', () => {
       await sink.flush();
 
       expect(requests()).toHaveLength(1);
-      expect(sink.sentCount).toBe(DATUMS_PER_QUIET_ENDPOINT);
+      expect(sink.sentCount).toBe(DATUMS_PER_QUIET_MINUTE);
     });
 
     it('keeps observations of different minutes in different datums', async () => {
@@ -169,7 +190,7 @@ describe('CloudWatchSink', () => {
       await sink.flush();
 
       const stamps = requests()[0]
-        .MetricData?.filter((d) => d.MetricName === 'ApiRequestCount')
+        .MetricData?.filter((d) => d.MetricName === 'ApiRequestCount' && d.Dimensions !== undefined)
         .map((d) => d.Timestamp);
       expect(stamps).toEqual([MINUTE, new Date('2025-11-11T12:01:00.000Z')]);
     });
@@ -192,7 +213,7 @@ describe('CloudWatchSink', () => {
 
       await sink.flush();
 
-      expect(requests().map((r) => r.MetricData?.length)).toEqual([1000, 250]);
+      expect(requests().map((r) => r.MetricData?.length)).toEqual([1000, 250 + ALL_ENDPOINT_DATUMS]);
     });
 
     it('sends every datum exactly once within the default size budget', async () => {
@@ -203,7 +224,7 @@ describe('CloudWatchSink', () => {
 
       const sent = requests().flatMap((r) => r.MetricData ?? []);
       expect(requests().every((r) => (r.MetricData?.length ?? 0) <= 1000)).toBe(true);
-      expect(sent).toHaveLength(250 * DATUMS_PER_QUIET_ENDPOINT);
+      expect(sent).toHaveLength(250 * DATUMS_PER_QUIET_ENDPOINT + ALL_ENDPOINT_DATUMS);
       expect(new Set(sent.map((d) => `${d.MetricName} ${d.Dimensions?.[0].Value}`)).size).toBe(sent.length);
     });
   });
@@ -224,7 +245,7 @@ describe('CloudWatchSink', () => {
 
       expect(requests()).toHaveLength(3);
       expect(requests()[2]).toEqual(requests()[0]);
-      expect(sink.sentCount).toBe(DATUMS_PER_QUIET_ENDPOINT);
+      expect(sink.sentCount).toBe(DATUMS_PER_QUIET_MINUTE);
       expect(sink.dropped).toBe(0);
     });
 
@@ -261,13 +282,13 @@ describe('CloudWatchSink', () => {
       await flushed;
 
       expect(requests()).toHaveLength(3);
-      expect(sink.dropped).toBe(DATUMS_PER_QUIET_ENDPOINT);
+      expect(sink.dropped).toBe(DATUMS_PER_QUIET_MINUTE);
       expect(warnings).toEqual([
         [
           'CloudWatch metrics dropped: CloudWatch unreachable',
           {
-            datums: 5,
-            dropped_total: 5,
+            datums: DATUMS_PER_QUIET_MINUTE,
+            dropped_total: DATUMS_PER_QUIET_MINUTE,
             attempts: 3,
             error: 'ServiceUnavailable',
             error_message: 'ServiceUnavailable from CloudWatch',
@@ -284,7 +305,7 @@ describe('CloudWatchSink', () => {
       await sink.flush();
 
       expect(requests()).toHaveLength(1);
-      expect(sink.dropped).toBe(DATUMS_PER_QUIET_ENDPOINT);
+      expect(sink.dropped).toBe(DATUMS_PER_QUIET_MINUTE);
     });
 
     it('keeps later batches for the next tick when CloudWatch is unreachable, and sends them once it is back', async () => {
@@ -298,8 +319,8 @@ describe('CloudWatchSink', () => {
       cloudWatch.on(PutMetricDataCommand).resolves({});
       await sink.flush();
 
-      expect(whileDown).toEqual({ calls: 1, dropped: 1000, pending: 250 });
-      expect(requests().map((r) => r.MetricData?.length)).toEqual([250]);
+      expect(whileDown).toEqual({ calls: 1, dropped: 1000, pending: 250 + ALL_ENDPOINT_DATUMS });
+      expect(requests().map((r) => r.MetricData?.length)).toEqual([250 + ALL_ENDPOINT_DATUMS]);
       expect(sink.pendingCount).toBe(0);
     });
 
@@ -313,14 +334,14 @@ describe('CloudWatchSink', () => {
       await sink.flush();
 
       const sent = requests()[0].MetricData ?? [];
-      expect(sink.dropped).toBe(9);
+      expect(sink.dropped).toBe(3 * DATUMS_PER_QUIET_MINUTE - 6);
       expect(sent.map((d) => [d.MetricName, (d.Timestamp as Date).toISOString()])).toEqual([
-        ['ApiErrorRate', '2025-11-11T12:01:00.000Z'],
-        ['ApiLatency', '2025-11-11T12:02:00.000Z'],
         ['ApiRequestCount', '2025-11-11T12:02:00.000Z'],
         ['ApiErrorCount', '2025-11-11T12:02:00.000Z'],
         ['ApiSuccessRate', '2025-11-11T12:02:00.000Z'],
         ['ApiErrorRate', '2025-11-11T12:02:00.000Z'],
+        ['ApiRequestCount', '2025-11-11T12:02:00.000Z'],
+        ['ApiErrorCount', '2025-11-11T12:02:00.000Z'],
       ]);
     });
 
@@ -345,7 +366,7 @@ describe('CloudWatchSink', () => {
       await sink.flush();
 
       expect(requests()).toHaveLength(1);
-      expect(requests()[0].MetricData).toHaveLength(DATUMS_PER_QUIET_ENDPOINT);
+      expect(requests()[0].MetricData).toHaveLength(DATUMS_PER_QUIET_MINUTE);
     });
 
     it('returns within its time bound when CloudWatch keeps failing, counting what it could not send', async () => {
@@ -362,7 +383,7 @@ describe('CloudWatchSink', () => {
 
       expect(closedEarly).toBe(false);
       expect(closed).toBe(true);
-      expect(sink.dropped).toBe(DATUMS_PER_QUIET_ENDPOINT);
+      expect(sink.dropped).toBe(DATUMS_PER_QUIET_MINUTE);
     });
   });
 

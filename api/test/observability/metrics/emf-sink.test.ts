@@ -77,6 +77,14 @@ describe('EmfSink', () => {
               { Name: 'ApiErrorRate', Unit: 'Percent' },
             ],
           },
+          {
+            Namespace: 'TriggersAPI/Production',
+            Dimensions: [[]],
+            Metrics: [
+              { Name: 'ApiRequestCount', Unit: 'Count' },
+              { Name: 'ApiErrorCount', Unit: 'Count' },
+            ],
+          },
         ],
       },
       Endpoint: 'POST /v1/events',
@@ -87,6 +95,24 @@ describe('EmfSink', () => {
       ApiSuccessRate: [100, 100, 0],
       ApiErrorRate: [100, 0, 0],
     });
+  });
+
+  it('writes the request and 5xx counts of every endpoint once more without dimensions, in the same lines', async () => {
+    const { sink, documents } = createSink();
+    for (let i = 0; i < 150; i += 1) sink.record(request({ statusCode: i < 2 ? 500 : 200 }));
+    sink.record(request({ endpoint: 'GET /v1/inbox', statusCode: 503, errorType: 'SERVICE_UNAVAILABLE' }));
+    sink.record(request({ endpoint: 'GET /v1/inbox', statusCode: 404, errorType: 'NOT_FOUND' }));
+
+    await sink.flush();
+
+    // What CloudWatch extracts for the series without dimensions: the members of every document declaring it.
+    const undimensioned = documents().filter((d) =>
+      d._aws.CloudWatchMetrics.some((directive) => directive.Dimensions.some((set) => set.length === 0)),
+    );
+    const sum = (member: string) => undimensioned.reduce((n, d) => n + (d[member] as number), 0);
+    expect(documents().map(emfViolations)).toEqual(documents().map(() => []));
+    expect(sum('ApiRequestCount')).toBe(152);
+    expect(sum('ApiErrorCount')).toBe(3);
   });
 
   it('counts error responses by endpoint and error type', async () => {
