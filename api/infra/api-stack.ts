@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +13,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CONTROL_TENANT } from '../src/store/event-id-index-control';
 import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../src/store/table-schemas';
+import { apiLimits, type ApiLimits } from './api-limits';
+import { HTTP_API_ACCESS_LOG_FORMAT } from './http-api-access-log';
 import { lambdaBundling } from './lambda-bundling';
 
 export interface ApiStackProps extends StackProps {
@@ -22,6 +24,11 @@ export interface ApiStackProps extends StackProps {
   readonly version: string;
   /** Days the function's logs are kept (default 30). */
   readonly logRetentionDays?: logs.RetentionDays;
+  /**
+   * Stage throttling and the function's reserved concurrency (default `DEFAULT_API_LIMITS`, derived from the
+   * SLO's ingestion objective). Lower `reservedConcurrency` where the account's concurrency quota is small.
+   */
+  readonly limits?: Partial<ApiLimits>;
 }
 
 /** Events and keys tables, the Koa app as a Lambda function, and the HTTP API in front of it. */
@@ -33,6 +40,8 @@ export class ApiStack extends Stack {
   readonly indexControl: EventIdIndexControl;
   readonly httpApi: HttpApi;
   readonly logGroup: logs.LogGroup;
+  readonly accessLogGroup: logs.LogGroup;
+  readonly limits: ApiLimits;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -42,6 +51,7 @@ export class ApiStack extends Stack {
         `ApiStack: stage must be 1-32 letters, digits or '-', starting with a letter; got '${props.stage}'`,
       );
     }
+    this.limits = apiLimits(props.limits);
 
     this.eventsTable = tableFrom(this, 'EventsTable', eventsTableDefinition(`triggers-api-events-${stage}`), {
       timeToLiveAttribute: EVENTS_TTL_ATTRIBUTE,
@@ -53,7 +63,8 @@ export class ApiStack extends Stack {
 
     // Cursors must verify on every instance: one secret shared by all of them, read at run time.
     const cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
-      description: 'HMAC key signing inbox cursors',
+      // The generated value is a bare key (read as the current key); rotation writes JSON (docs/DEPLOY.md).
+      description: 'HMAC key signing inbox cursors: a bare key, or {"current": "...", "previous": "..."}',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
@@ -62,6 +73,13 @@ export class ApiStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // Its own role with inline grants: the managed AWSLambdaBasicExecutionRole would allow writing to any log group.
+    const handlerRole = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The Triggers API function: its log group, its tables and indexes, the cursor secret',
+    });
+    handlerRole.addToPolicy(logWriting(this.logGroup));
+
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: path.join(__dirname, '..', 'src', 'lambda.ts'),
       handler: 'handler',
@@ -69,8 +87,11 @@ export class ApiStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(10),
+      role: handlerRole,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      // A cap as well as a reservation: a flood cannot take the concurrency the account's other functions need.
+      reservedConcurrentExecutions: this.limits.reservedConcurrency,
       environment: {
         EVENTS_TABLE: this.eventsTable.tableName,
         API_KEYS_TABLE: this.apiKeysTable.tableName,
@@ -79,7 +100,8 @@ export class ApiStack extends Stack {
         APP_VERSION: props.version,
         // The secret's ARN, not its value: the function reads the value from Secrets Manager when it starts.
         CURSOR_SECRET_ARN: cursorSecret.secretArn,
-        // Cheaper AsyncLocalStorage for the request context on every log line.
+        // Cheaper AsyncLocalStorage for the request context on every log line. No --enable-source-maps: the
+        // bundle ships without a source map (lambda-bundling.ts).
         NODE_OPTIONS: '--experimental-async-context-frame',
       },
       // pino-pretty is loaded only for LOG_FORMAT=pretty on a developer's machine.
@@ -90,57 +112,61 @@ export class ApiStack extends Stack {
     this.handler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [cursorSecret.secretArn] }),
     );
-    // Least privilege: the item operations the API uses, on the events table and its indexes.
-    this.eventsTable.grant(
-      this.handler,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-      'dynamodb:DescribeTable',
+    // Least privilege: the item operations the API uses on the events table, and queries on the indexes the
+    // schema module names (not `index/*`: an index a later migration adds is granted when the schema names it).
+    const eventsSchema = eventsTableDefinition(`triggers-api-events-${stage}`);
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+          'dynamodb:DescribeTable',
+        ],
+        resources: [this.eventsTable.tableArn],
+      }),
     );
-    this.apiKeysTable.grant(this.handler, 'dynamodb:GetItem');
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: (eventsSchema.GlobalSecondaryIndexes ?? []).map(
+          (gsi) => `${this.eventsTable.tableArn}/index/${gsi.IndexName}`,
+        ),
+      }),
+    );
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.apiKeysTable.tableArn] }),
+    );
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `triggers-api-${stage}`,
       defaultIntegration: new HttpLambdaIntegration('Handler', this.handler),
     });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
+    this.accessLogGroup = new logs.LogGroup(this, 'HttpApiAccessLogs', {
       retention: props.logRetentionDays ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Set on the default stage itself: a stage of its own would replace the live `$default` stage.
     const stageResource = this.httpApi.defaultStage?.node.defaultChild as CfnStage;
     stageResource.accessLogSettings = {
-      destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        ip: '$context.identity.sourceIp',
-        method: '$context.httpMethod',
-        path: '$context.path',
-        status: '$context.status',
-        latencyMs: '$context.responseLatency',
-        integrationLatencyMs: '$context.integrationLatency',
-      }),
+      destinationArn: this.accessLogGroup.logGroupArn,
+      format: JSON.stringify(HTTP_API_ACCESS_LOG_FORMAT),
+    };
+    // Past these, API Gateway answers 429 without invoking the function.
+    stageResource.defaultRouteSettings = {
+      throttlingRateLimit: this.limits.throttleRatePerSecond,
+      throttlingBurstLimit: this.limits.throttleBurst,
     };
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
 
     // Findings of the AwsSolutions checks that are accepted, each with its reason.
-    Validations.of(this.handler).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'AWSLambdaBasicExecutionRole only allows the function to write its own logs',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<EventsTableD24865E5.Arn>/index/*]',
-        reason: 'Queries go through the events table indexes (inbox-index, event-id-index, and one a migration adds)',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions',
-      },
-    );
+    Validations.of(handlerRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions',
+    });
     Validations.of(this.handler).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'The project targets Node.js 22 (nodejs22.x), the runtime its local toolchain and tests use',
@@ -151,13 +177,14 @@ export class ApiStack extends Stack {
     });
     Validations.of(cursorSecret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: 'Rotating the cursor key would invalidate every cursor in flight; it is not a credential',
+      reason:
+        'An operator rotates the cursor key by hand with the two-key procedure of docs/DEPLOY.md (sign with the current key, accept the previous one); a scheduled rotation function would drop the previous key',
     });
   }
 }
 
 /** A CDK table from the schema module's CreateTable input, so the schema is written once. */
-function tableFrom(
+export function tableFrom(
   scope: Construct,
   id: string,
   input: CreateTableCommandInput,
@@ -186,6 +213,8 @@ function tableFrom(
     ...(key(input.KeySchema, 'RANGE') ? { sortKey: attribute(key(input.KeySchema, 'RANGE')) } : {}),
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    // Retained when the stack goes, and not deletable by any API call until protection is turned off.
+    deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
     ...extra,
   });
@@ -195,10 +224,38 @@ function tableFrom(
       indexName: gsi.IndexName ?? '',
       partitionKey: attribute(key(gsi.KeySchema, 'HASH')),
       ...(sortKey ? { sortKey: attribute(sortKey) } : {}),
-      projectionType: dynamodb.ProjectionType.ALL,
+      ...projectionOf(input.TableName, gsi),
     });
   }
   return table;
+}
+
+/** The schema's projection of an index, as CDK's index options. */
+function projectionOf(
+  tableName: string | undefined,
+  gsi: GlobalSecondaryIndex,
+): Pick<dynamodb.GlobalSecondaryIndexProps, 'projectionType' | 'nonKeyAttributes'> {
+  const { ProjectionType, NonKeyAttributes } = gsi.Projection ?? {};
+  switch (ProjectionType) {
+    case 'ALL':
+      return { projectionType: dynamodb.ProjectionType.ALL };
+    case 'KEYS_ONLY':
+      return { projectionType: dynamodb.ProjectionType.KEYS_ONLY };
+    case 'INCLUDE':
+      return { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: NonKeyAttributes ?? [] };
+    default:
+      throw new Error(
+        `table ${tableName}: index ${gsi.IndexName} needs a projection type of ALL, KEYS_ONLY or INCLUDE; got ${String(ProjectionType)}`,
+      );
+  }
+}
+
+/** Lets a function write to its own log group only (what AWSLambdaBasicExecutionRole allows on every group). */
+function logWriting(logGroup: logs.ILogGroup): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  });
 }
 
 export interface EventIdIndexControlProps {
@@ -218,6 +275,16 @@ export class EventIdIndexControl extends Construct {
 
   constructor(scope: Construct, id: string, props: EventIdIndexControlProps) {
     super(scope, id);
+    // Roles of their own with inline grants on their own log groups (no AWSLambdaBasicExecutionRole).
+    const onEventLogs = new logs.LogGroup(this, 'OnEventLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const onEventRole = new iam.Role(this, 'OnEventRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Custom::EventIdIndexControl handler: its log group and the control partition',
+    });
+    onEventRole.addToPolicy(logWriting(onEventLogs));
     this.onEvent = new NodejsFunction(this, 'OnEvent', {
       entry: path.join(__dirname, '..', 'src', 'deploy', 'event-id-index-control-resource.ts'),
       handler: 'onEvent',
@@ -225,10 +292,8 @@ export class EventIdIndexControl extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(1),
-      logGroup: new logs.LogGroup(this, 'OnEventLogs', {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      role: onEventRole,
+      logGroup: onEventLogs,
       bundling: lambdaBundling({ externalModules: ['pino-pretty'] }),
     });
     // On the table alone (not its indexes); it may write the control partition only, never an event.
@@ -245,12 +310,19 @@ export class EventIdIndexControl extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CONTROL_TENANT] } },
       }),
     );
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const providerRole = new iam.Role(this, 'ProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: "CDK's provider framework for Custom::EventIdIndexControl: its log group, invoking the handler",
+    });
+    providerRole.addToPolicy(logWriting(providerLogs));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.onEvent,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      frameworkOnEventRole: providerRole,
+      logGroup: providerLogs,
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -258,15 +330,11 @@ export class EventIdIndexControl extends Construct {
       properties: { TableName: props.table.tableName },
     });
 
-    const basicExecutionRole = {
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only allows the function to write its own logs',
-    };
-    Validations.of(this.onEvent).acknowledge(basicExecutionRole, {
+    Validations.of(this.onEvent).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'The project targets Node.js 22 (nodejs22.x), the runtime its local toolchain and tests use',
     });
-    Validations.of(provider).acknowledge(basicExecutionRole, {
+    Validations.of(providerRole).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason: "CDK's provider framework invokes the handler by any of its versions",
     });

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import type { Projection } from '@aws-sdk/client-dynamodb';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ApiStack } from '../../infra/api-stack';
+import { ApiStack, tableFrom } from '../../infra/api-stack';
+import { DEFAULT_API_LIMITS } from '../../infra/api-limits';
+import { HTTP_API_ACCESS_LOG_FORMAT } from '../../infra/http-api-access-log';
 import { apiKeysTableDefinition, eventsTableDefinition } from '../../src/store/table-schemas';
 
 function synth(): { template: Template } {
@@ -44,7 +47,7 @@ describe('ApiStack', () => {
       KeySchema: schema.KeySchema,
       AttributeDefinitions: Match.arrayWith(schema.AttributeDefinitions ?? []),
       GlobalSecondaryIndexes: (schema.GlobalSecondaryIndexes ?? []).map((gsi) =>
-        Match.objectLike({ IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: { ProjectionType: 'ALL' } }),
+        Match.objectLike({ IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: gsi.Projection }),
       ),
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -60,9 +63,40 @@ describe('ApiStack', () => {
     });
   });
 
-  it('keeps the tables when the stack is deleted', () => {
-    const tables = template.findResources('AWS::DynamoDB::Table');
-    expect(Object.values(tables).map((t) => t.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+  it('keeps the tables when the stack is deleted, and protects both from deletion', () => {
+    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    expect(tables.map((t) => t.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+    expect(
+      tables.map((t) => (t.Properties as { DeletionProtectionEnabled?: boolean }).DeletionProtectionEnabled),
+    ).toEqual([true, true]);
+  });
+
+  it.each<Projection>([
+    { ProjectionType: 'KEYS_ONLY' },
+    { ProjectionType: 'INCLUDE', NonKeyAttributes: ['source', 'event_type'] },
+    { ProjectionType: 'ALL' },
+  ])('gives an index the projection its schema declares (%p)', (projection) => {
+    const schema = eventsTableDefinition('projections');
+    const stack = new Stack(new App(), 'Projections');
+    tableFrom(stack, 'Table', {
+      ...schema,
+      GlobalSecondaryIndexes: (schema.GlobalSecondaryIndexes ?? []).map((gsi) => ({ ...gsi, Projection: projection })),
+    });
+
+    const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
+    const indexes = (table?.Properties as { GlobalSecondaryIndexes: { Projection: unknown }[] }).GlobalSecondaryIndexes;
+    expect(indexes.map((gsi) => gsi.Projection)).toEqual(indexes.map(() => projection));
+  });
+
+  it('refuses an index whose schema declares no projection type', () => {
+    const schema = eventsTableDefinition('no-projection');
+    const [first] = schema.GlobalSecondaryIndexes ?? [];
+    expect(() =>
+      tableFrom(new Stack(new App(), 'NoProjection'), 'Table', {
+        ...schema,
+        GlobalSecondaryIndexes: [{ ...first, Projection: {} }],
+      }),
+    ).toThrow(`table no-projection: index ${first?.IndexName} needs a projection type of ALL, KEYS_ONLY or INCLUDE`);
   });
 
   it('runs the Koa app on nodejs22.x with EMF metrics, the cursor secret by ARN and the version', () => {
@@ -76,6 +110,7 @@ describe('ApiStack', () => {
           STAGE: 'Test',
           METRICS_SINK: 'emf',
           APP_VERSION: '1.2.3',
+          // The bundle ships no source map, so nothing asks Node to load one (`--enable-source-maps`).
           NODE_OPTIONS: '--experimental-async-context-frame',
           CURSOR_SECRET_ARN: { Ref: Match.stringLikeRegexp('CursorSecret') },
           EVENTS_TABLE: { Ref: Match.stringLikeRegexp('EventsTable') },
@@ -95,11 +130,9 @@ describe('ApiStack', () => {
       .flatMap((p) => (p.Properties as { PolicyDocument: { Statement: never[] } }).PolicyDocument.Statement);
   }
 
-  it('grants the API only the item operations it uses: read and write events, read keys, read its secret', () => {
+  it('grants the API only the item operations it uses: read and write events, query the named indexes, read keys, read its secret', () => {
     const statements = statementsOf('Handler');
-    const dynamodbActions = statements
-      .map((s) => ([] as string[]).concat(s.Action))
-      .filter((actions) => actions.some((a) => a.startsWith('dynamodb:')));
+    const dynamodb = statements.filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('dynamodb:')));
     expect(
       statements.filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('secretsmanager:'))),
     ).toEqual([
@@ -108,9 +141,11 @@ describe('ApiStack', () => {
         Resource: { Ref: expect.stringMatching(/^CursorSecret/) },
       }),
     ]);
-    expect(dynamodbActions).toEqual(
-      [
-        [
+    const eventsTableArn = { 'Fn::GetAtt': [expect.stringMatching(/^EventsTable/), 'Arn'] };
+    const indexArn = (name: string) => ({ 'Fn::Join': ['', [eventsTableArn, `/index/${name}`]] });
+    expect(dynamodb).toEqual([
+      expect.objectContaining({
+        Action: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
@@ -118,9 +153,44 @@ describe('ApiStack', () => {
           'dynamodb:Query',
           'dynamodb:DescribeTable',
         ],
-        'dynamodb:GetItem',
-      ].map((a) => ([] as string[]).concat(a)),
-    );
+        Resource: eventsTableArn,
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:Query',
+        Resource: (eventsTableDefinition('x').GlobalSecondaryIndexes ?? []).map((gsi) => indexArn(gsi.IndexName ?? '')),
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiKeysTable/), 'Arn'] },
+      }),
+    ]);
+    expect(JSON.stringify(statements)).not.toContain('/index/*');
+  });
+
+  it('attaches no AWSLambdaBasicExecutionRole: each function may write to its own log group only', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles.length).toBeGreaterThan(0);
+    expect(
+      roles.flatMap((role) => (role.Properties as { ManagedPolicyArns?: unknown[] }).ManagedPolicyArns ?? []),
+    ).toEqual([]);
+    for (const [prefix, logGroup] of [
+      ['Handler', /^HandlerLogs/],
+      ['EventIdIndexControlOnEvent', /^EventIdIndexControlOnEventLogs/],
+      ['EventIdIndexControlProviderframeworkonEvent', /^EventIdIndexControlProviderLogs/],
+    ] as const) {
+      const logStatements = statementsOf(prefix).filter((s) =>
+        ([] as string[]).concat(s.Action).some((a) => a.startsWith('logs:')),
+      );
+      expect({ prefix, logStatements }).toEqual({
+        prefix,
+        logStatements: [
+          expect.objectContaining({
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [expect.stringMatching(logGroup), 'Arn'] },
+          }),
+        ],
+      });
+    }
   });
 
   it('puts an HTTP API (payload v2) with access logs in front of the function', () => {
@@ -129,6 +199,62 @@ describe('ApiStack', () => {
       StageName: '$default',
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
+  });
+
+  it("logs the route, API Gateway's own error and the integration's error of every request", () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const format = JSON.parse(
+      (stage?.Properties as { AccessLogSettings: { Format: string } }).AccessLogSettings.Format,
+    );
+
+    expect(format).toEqual(HTTP_API_ACCESS_LOG_FORMAT);
+    expect(Object.values(format)).toEqual(
+      expect.arrayContaining([
+        '$context.requestId',
+        '$context.routeKey',
+        '$context.status',
+        '$context.error.message',
+        '$context.integrationErrorMessage',
+      ]),
+    );
+  });
+
+  it('throttles the stage and reserves (and caps) the function concurrency, by default from the SLO', () => {
+    expect(DEFAULT_API_LIMITS).toEqual({ throttleRatePerSecond: 3000, throttleBurst: 1500, reservedConcurrency: 300 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 3000, ThrottlingBurstLimit: 1500 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ CURSOR_SECRET_ARN: Match.anyValue() }) },
+      ReservedConcurrentExecutions: 300,
+    });
+  });
+
+  it("takes a stage's own limits", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new ApiStack(app, 'TriggersApi-Small', {
+      stage: 'Small',
+      version: '1',
+      limits: { throttleRatePerSecond: 100, throttleBurst: 50, reservedConcurrency: 20 },
+    });
+    const small = Template.fromStack(stack);
+
+    small.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 50 },
+    });
+    small.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 20,
+    });
+  });
+
+  it.each([
+    [{ reservedConcurrency: 0 }, 'ApiStack: limits.reservedConcurrency must be a positive integer; got 0'],
+    [{ throttleRatePerSecond: 1.5 }, 'ApiStack: limits.throttleRatePerSecond must be a positive integer; got 1.5'],
+  ])('refuses limits %p', (limits, message) => {
+    expect(() => new ApiStack(new App(), 'Bad', { stage: 'Test', version: '1', limits })).toThrow(message);
   });
 
   it('keeps function logs for 30 days', () => {
@@ -169,6 +295,8 @@ describe('ApiStack', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Scan',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
     ]);
   });
 
