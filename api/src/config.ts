@@ -15,7 +15,10 @@ export interface ApiConfig {
   /** On-disk data directory of the embedded engine; in memory when absent. */
   dataDir: string | undefined;
   tables: TableNames;
+  /** Key new cursors are signed with (`CURSOR_SECRET`). */
   cursorSecret: string;
+  /** Key cursors are still accepted with after a rotation (`CURSOR_SECRET_PREVIOUS`). */
+  cursorSecretPrevious: string | undefined;
   /** Secrets Manager secret (ARN or name) holding the cursor key: how Lambda gets it, never through its environment. */
   cursorSecretArn: string | undefined;
   /** True when no CURSOR_SECRET was given and a random one is used (cursors then die with the process). */
@@ -75,6 +78,13 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
   if (cursorSecret !== undefined && cursorSecret.length < 16) {
     throw new ConfigError('CURSOR_SECRET must be at least 16 characters');
   }
+  const cursorSecretPrevious = text(env, 'CURSOR_SECRET_PREVIOUS');
+  if (cursorSecretPrevious !== undefined && cursorSecret === undefined) {
+    throw new ConfigError('CURSOR_SECRET_PREVIOUS is only read with CURSOR_SECRET (the key that replaced it)');
+  }
+  if (cursorSecretPrevious !== undefined && cursorSecretPrevious.length < 16) {
+    throw new ConfigError('CURSOR_SECRET_PREVIOUS must be at least 16 characters');
+  }
   return {
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -88,6 +98,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
       apiKeys: text(env, 'API_KEYS_TABLE') ?? DEFAULT_TABLE_NAMES.apiKeys,
     },
     cursorSecret: cursorSecret ?? randomBytes(32).toString('base64url'),
+    cursorSecretPrevious,
     cursorSecretGenerated: cursorSecret === undefined,
     cursorSecretArn: text(env, 'CURSOR_SECRET_ARN'),
     retentionSeconds: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365) * 86400,

@@ -65,7 +65,10 @@ function lambdaSink(config: ApiConfig, env: Record<string, string | undefined>):
   return new EmfSink({ namespace: metricNamespace(config.stage) });
 }
 
-/** Cursors keyed by the secret `CURSOR_SECRET_ARN` names (read on first use), or by `CURSOR_SECRET` itself. */
+/**
+ * Cursors keyed by the secret `CURSOR_SECRET_ARN` names (read on first use, re-read every few minutes so a
+ * rotation reaches every instance), or by `CURSOR_SECRET` (and `CURSOR_SECRET_PREVIOUS`) itself.
+ */
 function lambdaCursors(config: ApiConfig, env: Record<string, string | undefined>, logger: Logger): InboxCursors {
   if (config.cursorSecretArn !== undefined) {
     // Read on the first inbox request, not at start: most containers only ingest and never need it.
@@ -85,7 +88,7 @@ function lambdaCursors(config: ApiConfig, env: Record<string, string | undefined
     // Each Lambda instance would sign with its own secret and reject the others' cursors.
     throw new ConfigError('CURSOR_SECRET_ARN (or CURSOR_SECRET) must be set in Lambda');
   }
-  const codec = new InboxCursorCodec(config.cursorSecret);
+  const codec = new InboxCursorCodec({ current: config.cursorSecret, previous: config.cursorSecretPrevious });
   return () => Promise.resolve(codec);
 }
 

@@ -21,12 +21,12 @@ export interface ServerRuntimeParts {
 
 /**
  * The runtime of a long-running process (`npm start`, tests): metrics to the sink `METRICS_SINK` names,
- * cursors signed with `CURSOR_SECRET`, and the local pages (live dashboard, `/metrics`).
+ * cursors signed with `CURSOR_SECRET` (and `CURSOR_SECRET_PREVIOUS` still accepted), and the local pages (live dashboard, `/metrics`).
  */
 export function createServerRuntime(config: ApiConfig, logger: Logger, parts: ServerRuntimeParts = {}): Runtime {
   const { clients, engineHealth } = parts;
   const sink = createSink(config, logger);
-  const codec = new InboxCursorCodec(config.cursorSecret);
+  const codec = new InboxCursorCodec({ current: config.cursorSecret, previous: config.cursorSecretPrevious });
   return createRuntime(config, logger, {
     sink,
     cursors: () => Promise.resolve(codec),

@@ -32,11 +32,22 @@ describe('readConfig', () => {
     });
   });
 
+  it('reads the key a rotation replaced, which cursors are still accepted with', () => {
+    const config = readConfig({ CURSOR_SECRET: 'n'.repeat(20), CURSOR_SECRET_PREVIOUS: 'o'.repeat(20) });
+    expect(config).toMatchObject({ cursorSecret: 'n'.repeat(20), cursorSecretPrevious: 'o'.repeat(20) });
+    expect(readConfig({ CURSOR_SECRET: 'n'.repeat(20) }).cursorSecretPrevious).toBeUndefined();
+  });
+
   it.each([
     [{ PORT: 'eighty' }, "PORT must be an integer between 0 and 65535, got 'eighty'"],
     [{ PORT: '70000' }, 'PORT must be an integer between 0 and 65535'],
     [{ EVENT_RETENTION_DAYS: '0' }, 'EVENT_RETENTION_DAYS must be an integer between 1 and 365'],
     [{ CURSOR_SECRET: 'short' }, 'CURSOR_SECRET must be at least 16 characters'],
+    [
+      { CURSOR_SECRET: 'x'.repeat(20), CURSOR_SECRET_PREVIOUS: 'short' },
+      'CURSOR_SECRET_PREVIOUS must be at least 16 characters',
+    ],
+    [{ CURSOR_SECRET_PREVIOUS: 'y'.repeat(20) }, 'CURSOR_SECRET_PREVIOUS is only read with CURSOR_SECRET'],
   ])('names the variable when %p is invalid', (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);

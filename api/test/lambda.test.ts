@@ -56,6 +56,46 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     expect(body.events).toHaveLength(1);
   });
 
+  it('accepts cursors signed with the previous key after CURSOR_SECRET was rotated, until that key is retired', async () => {
+    const oldKey = 'the-old-cursor-key-0123456789';
+    const newKey = 'the-new-cursor-key-0123456789';
+    const env = { DYNAMODB_ENDPOINT: api.engine.endpoint, LOG_LEVEL: 'silent' };
+    const before = createLambdaHandler({ ...env, CURSOR_SECRET: oldKey });
+    const rotated = createLambdaHandler({ ...env, CURSOR_SECRET: newKey, CURSOR_SECRET_PREVIOUS: oldKey });
+    const retired = createLambdaHandler({ ...env, CURSOR_SECRET: newKey });
+    const headers = { 'content-type': 'application/json', 'x-api-key': api.keys.acme };
+    for (const n of [1, 2, 3]) {
+      await before(
+        httpApiEvent('POST', '/v1/events', {
+          body: JSON.stringify({ source: 'rotation', event_type: 'test', payload: { n } }),
+          headers,
+        }),
+        context,
+      );
+    }
+    const page = async (handle: typeof handler, cursor?: string) => {
+      const query = `limit=1&source=rotation${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = (await handle(httpApiEvent('GET', '/v1/inbox', { query, headers }), context)) as {
+        statusCode: number;
+        body: string;
+      };
+      const body = JSON.parse(res.body) as {
+        events?: { payload: { n: number } }[];
+        pagination?: { next_cursor?: string };
+      };
+      return { status: res.statusCode, ns: body.events?.map((e) => e.payload.n), cursor: body.pagination?.next_cursor };
+    };
+
+    const first = await page(before);
+    const second = await page(rotated, first.cursor);
+    const third = await page(retired, second.cursor);
+
+    expect(first).toMatchObject({ status: 200, ns: [1] });
+    expect(second).toMatchObject({ status: 200, ns: [2] });
+    expect(third).toMatchObject({ status: 200, ns: [3] });
+    await expect(page(retired, first.cursor)).resolves.toMatchObject({ status: 400 });
+  });
+
   it('returns the error envelope for a request without a key', async () => {
     const res = (await handler(httpApiEvent('GET', '/v1/inbox'), context)) as { statusCode: number; body: string };
     expect(res.statusCode).toBe(401);

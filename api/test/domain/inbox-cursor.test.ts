@@ -24,5 +24,40 @@ describe('InboxCursorCodec', () => {
 
   it('refuses a short secret', () => {
     expect(() => new InboxCursorCodec('short')).toThrow('at least 16 characters');
+    expect(() => new InboxCursorCodec({ current: 'a-secret-of-enough-length', previous: 'short' })).toThrow(
+      'at least 16 characters',
+    );
+  });
+
+  describe('while the key is rotated', () => {
+    const oldKey = 'the-old-key-of-enough-length';
+    const newKey = 'the-new-key-of-enough-length';
+    const before = new InboxCursorCodec(oldKey);
+    const rotated = new InboxCursorCodec({ current: newKey, previous: oldKey });
+
+    it('accepts a cursor signed with the previous key', () => {
+      expect(rotated.decode('acme', before.encode('acme', sk))).toBe(sk);
+    });
+
+    it('signs new cursors with the current key', () => {
+      const cursor = rotated.encode('acme', sk);
+
+      expect(new InboxCursorCodec(newKey).decode('acme', cursor)).toBe(sk);
+      expect(() => before.decode('acme', cursor)).toThrow('Invalid cursor');
+    });
+
+    it('fails when the cursor was signed with a key that is neither current nor previous', () => {
+      const retired = new InboxCursorCodec('a-retired-key-of-enough-length');
+      expect(() => rotated.decode('acme', retired.encode('acme', sk))).toThrow('Invalid cursor');
+    });
+
+    it("still fails when a previous key's cursor belongs to another tenant", () => {
+      expect(() => rotated.decode('globex', before.encode('acme', sk))).toThrow(ValidationError);
+    });
+
+    it('no longer accepts the previous key once it is retired', () => {
+      const retiredOld = new InboxCursorCodec({ current: newKey });
+      expect(() => retiredOld.decode('acme', before.encode('acme', sk))).toThrow('Invalid cursor');
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError } from '../../src/errors';
 import { startSecretsManagerDouble, type SecretsManagerDouble } from '../../src/local/secrets-manager-double';
-import { secretsManagerCursors } from '../../src/secrets/secrets-manager-cursors';
+import { InboxCursorCodec } from '../../src/domain/inbox-cursor';
+import { CURSOR_SECRET_REFRESH_MS, secretsManagerCursors } from '../../src/secrets/secrets-manager-cursors';
 import { captureLogger } from '../support/captured-logger';
 
 // Secrets Manager has no local engine: a stand-in on loopback answers the real SDK client.
@@ -63,5 +64,88 @@ describe('inbox cursors keyed from Secrets Manager', () => {
     double.deny(false);
     double.put(arn, 'a-secret-of-enough-length-0123');
     await expect(cursors()).resolves.toBeDefined();
+  });
+
+  describe('when the key is rotated', () => {
+    const oldKey = 'the-old-key-of-enough-length';
+    const newKey = 'the-new-key-of-enough-length';
+    const sk = 'EVENT#2026-11-27T01:00:00.000Z#x';
+    let clock: number;
+    const now = () => clock;
+
+    beforeEach(() => {
+      clock = 1_800_000_000_000;
+    });
+
+    it('signs with the current key of the JSON secret and accepts the previous one', async () => {
+      double.put(arn, JSON.stringify({ current: newKey, previous: oldKey }));
+      const cursors = secretsManagerCursors({ client: () => client, secretId: arn, logger: captureLogger().logger });
+
+      const codec = await cursors();
+
+      expect(codec.decode('acme', new InboxCursorCodec(oldKey).encode('acme', sk))).toBe(sk);
+      expect(new InboxCursorCodec(newKey).decode('acme', codec.encode('acme', sk))).toBe(sk);
+    });
+
+    it('reads the secret again after the refresh interval, so a rotation reaches every instance', async () => {
+      double.put(arn, oldKey);
+      const cursors = secretsManagerCursors({
+        client: () => client,
+        secretId: arn,
+        logger: captureLogger().logger,
+        now,
+      });
+      const before = await cursors();
+      const issuedBefore = before.encode('acme', sk);
+      double.put(arn, JSON.stringify({ current: newKey, previous: oldKey }));
+
+      clock += CURSOR_SECRET_REFRESH_MS - 1;
+      await expect(cursors()).resolves.toBe(before);
+      expect(double.reads()).toBe(1);
+
+      clock += 1;
+      const after = await cursors();
+      expect(double.reads()).toBe(2);
+      expect(after.decode('acme', issuedBefore)).toBe(sk);
+      expect(new InboxCursorCodec(newKey).decode('acme', after.encode('acme', sk))).toBe(sk);
+    });
+
+    it('keeps the keys read before, and says so, when reading again fails', async () => {
+      double.put(arn, oldKey);
+      const captured = captureLogger();
+      const cursors = secretsManagerCursors({ client: () => client, secretId: arn, logger: captured.logger, now });
+      const before = await cursors();
+      double.deny(true);
+
+      clock += CURSOR_SECRET_REFRESH_MS;
+      await expect(cursors()).resolves.toBe(before);
+
+      expect(captured.lines()).toContainEqual(
+        expect.objectContaining({
+          level: 'WARN',
+          message: 'The cursor secret could not be read again from Secrets Manager; the keys read before stay in use',
+          secret_id: arn,
+        }),
+      );
+      double.deny(false);
+      double.put(arn, newKey);
+      clock += CURSOR_SECRET_REFRESH_MS;
+      const after = await cursors();
+      expect(after).not.toBe(before);
+      expect(new InboxCursorCodec(newKey).decode('acme', after.encode('acme', sk))).toBe(sk);
+    });
+
+    it('never logs a key', async () => {
+      double.put(arn, JSON.stringify({ current: newKey, previous: oldKey, next: 'x' }));
+      const captured = captureLogger();
+      const cursors = secretsManagerCursors({ client: () => client, secretId: arn, logger: captured.logger });
+
+      await expect(cursors()).rejects.toBeInstanceOf(ServiceUnavailableError);
+
+      const logged = JSON.stringify(captured.lines());
+      expect(logged).toContain('unknown fields (next)');
+      expect(logged).not.toContain(newKey);
+      expect(logged).not.toContain(oldKey);
+    });
   });
 });
