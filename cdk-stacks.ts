@@ -7,8 +7,12 @@ import { SLO_SPEC, type SloSpec } from './monitoring/slo-spec';
 export interface TriggersApiStacksOptions {
   stage: string;
   version: string;
-  /** Subscribed to the alarm topic when given. */
+  /** Subscribed to the page topic, and to the ticket topic unless `ticketEmail` is given. */
   alarmEmail?: string;
+  /** Subscribed to the ticket topic instead of `alarmEmail`. */
+  ticketEmail?: string;
+  /** Events tables outside CloudFormation the stage's migration may add event-id-index to (context `migrationLegacyTables`). */
+  migrationLegacyTables?: string[];
   /** Default: the project's SLO spec. */
   spec?: SloSpec;
 }
@@ -20,7 +24,10 @@ export function addTriggersApiStacks(
 ): { api: ApiStack; migration: MigrationStack; monitoring: MonitoringStack } {
   const { stage } = options;
   const api = new ApiStack(app, `TriggersApi-${stage}`, { stage, version: options.version });
-  const migration = new MigrationStack(app, `TriggersApi-${stage}-Migration`, { eventsTable: api.eventsTable });
+  const migration = new MigrationStack(app, `TriggersApi-${stage}-Migration`, {
+    eventsTable: api.eventsTable,
+    legacyTableNames: options.migrationLegacyTables ?? contextList(app, 'migrationLegacyTables'),
+  });
   const monitoring = new MonitoringStack(app, `TriggersApi-${stage}-Monitoring`, {
     stage,
     spec: options.spec ?? SLO_SPEC,
@@ -31,6 +38,14 @@ export function addTriggersApiStacks(
     logGroup: api.logGroup,
     migrationStateMachine: migration.migration.stateMachine,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    ...(options.ticketEmail ? { ticketEmail: options.ticketEmail } : {}),
   });
   return { api, migration, monitoring };
+}
+
+/** A comma-separated context value (`cdk deploy -c name=a,b`) as a list; empty when unset. */
+function contextList(app: App, name: string): string[] {
+  const value: unknown = app.node.tryGetContext(name);
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' && value.trim() !== '' ? value.split(',').map((item) => item.trim()) : [];
 }

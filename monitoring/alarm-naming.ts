@@ -1,5 +1,9 @@
-/** Names and descriptions shared by every SLO alarm. */
-import { runbookUrl, type AlertingPolicy } from './slo-spec';
+/** Names, descriptions and routing shared by every SLO alarm. */
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { runbookUrl, type AlertingPolicy, type AlertSeverity } from './slo-spec';
+
+/** Where each severity notifies: pages and tickets go to different topics, so each can reach its own people. */
+export type SeverityActions = Readonly<Record<AlertSeverity, IAlarmAction>>;
 
 /** `POST /v1/events/{event_id}` -> `post-v1-events-event-id`, safe in alarm names and construct ids. */
 export function endpointSlug(endpoint: string): string {

@@ -11,17 +11,18 @@ import {
   MathExpression,
   TreatMissingData,
   type IAlarm,
-  type IAlarmAction,
   type Metric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { describeAlarm, endpointSlug } from './alarm-naming';
+import { describeAlarm, endpointSlug, type SeverityActions } from './alarm-naming';
 import type { SloMetrics } from './slo-metrics';
 import {
   budgetSpentPercent,
   alertingPolicy,
+  burnRateMinimumRequests,
   latencyErrorBudget,
   successRateErrorBudget,
+  suppressionExtensionInMinutes,
   type AlertingPolicy,
   type BurnRateTier,
   type SloSpec,
@@ -35,7 +36,7 @@ export interface BudgetedObjective {
   readonly summary: string;
   /** Share of requests allowed to be bad, e.g. 0.001. */
   readonly errorBudget: number;
-  /** The burn-rate expression over one window, with its low-traffic guard. */
+  /** The burn-rate expression over one window; it reads 0 while the window has fewer than `minimumRequests`. */
   burnRate(window: Duration, minimumRequests: number): MathExpression;
 }
 
@@ -43,7 +44,8 @@ export interface BurnRateAlarmsProps {
   readonly spec: SloSpec;
   readonly metrics: SloMetrics;
   readonly alarmNamePrefix: string;
-  readonly action: IAlarmAction;
+  /** Each composite notifies the action of its tier's severity. */
+  readonly actions: SeverityActions;
 }
 
 /** One tier's alarms for one objective. */
@@ -141,16 +143,17 @@ function tierAlarms(
 ): BurnRateTierAlarms {
   const name = `${props.alarmNamePrefix}-burn-${tier.name}-${objective.kind}-${endpointSlug(objective.endpoint)}`;
   const subject = `${objective.endpoint} ${objective.summary}`;
+  const minimumRequests = burnRateMinimumRequests(tier, objective.errorBudget, policy);
   const windowAlarm = (label: 'long' | 'short', minutes: number): Alarm =>
     new Alarm(scope, `${tier.name}-${label}`, {
       alarmName: `${name}-${minutes}m`,
       alarmDescription: describeAlarm(
         policy,
-        `${subject}: error budget burning over ${tier.burnFactor}x in the last ${minutes} min ` +
-          `(input of ${name}; notifies through it).`,
+        `${subject}: error budget burning over ${tier.burnFactor}x in the last ${minutes} min, ` +
+          `with at least ${minimumRequests} requests (input of ${name}; notifies through it).`,
         'error-budget-burn',
       ),
-      metric: objective.burnRate(Duration.minutes(minutes), policy.minimumRequestsPerWindow),
+      metric: objective.burnRate(Duration.minutes(minutes), minimumRequests),
       threshold: tier.burnFactor,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -170,10 +173,16 @@ function tierAlarms(
       'error-budget-burn',
     ),
     alarmRule: AlarmRule.allOf(longWindow, shortWindow),
-    ...(suppressor ? { actionsSuppressor: suppressor } : {}),
+    ...(suppressor
+      ? {
+          actionsSuppressor: suppressor,
+          actionsSuppressorExtensionPeriod: Duration.minutes(suppressionExtensionInMinutes(tier)),
+        }
+      : {}),
   });
-  composite.addAlarmAction(props.action);
-  composite.addOkAction(props.action);
+  const action = props.actions[tier.severity];
+  composite.addAlarmAction(action);
+  composite.addOkAction(action);
   return { objective, tier, longWindow, shortWindow, composite };
 }
 

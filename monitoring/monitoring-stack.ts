@@ -1,11 +1,12 @@
 /** Dashboards and alarms for one stage of the API, generated from the SLO spec (DESIGN §8). */
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnQueryDefinition, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -13,12 +14,13 @@ import { DefaultDashboardFactory, MonitoringFacade } from 'cdk-monitoring-constr
 import type { Construct } from 'constructs';
 import { LOGS_INSIGHTS_QUERIES } from '../api/src/observability/logs-insights-queries';
 import { eventsTableDefinition } from '../api/src/store/table-schemas';
-import { describeAlarm } from './alarm-naming';
+import { describeAlarm, type SeverityActions } from './alarm-naming';
 import { BurnRateAlarms } from './burn-rate-alarms';
+import { InfrastructureAlarms } from './infrastructure-alarms';
 import { ObjectiveAlarms } from './objective-alarms';
 import { addSloDashboardSections } from './slo-dashboard';
 import { SloMetrics } from './slo-metrics';
-import { alertingPolicy, type SloSpec } from './slo-spec';
+import { alertingPolicy, type AlertSeverity, type SloSpec } from './slo-spec';
 import { validateSloSpec } from './slo-spec-validation';
 
 export interface MonitoringStackProps extends StackProps {
@@ -31,17 +33,26 @@ export interface MonitoringStackProps extends StackProps {
   readonly apiKeysTable: Table;
   /** The API function's log group, which the saved Logs Insights queries read. */
   readonly logGroup: ILogGroup;
-  /** Subscribed to the alarm topic when given (default: no subscription). */
+  /**
+   * Subscribed to the page topic, and to the ticket topic unless `ticketEmail` is given. Without it no one
+   * is told of any alarm: synth warns (default: no subscription).
+   */
   readonly alarmEmail?: string;
+  /** Subscribed to the ticket topic instead of `alarmEmail` (default: `alarmEmail`). */
+  readonly ticketEmail?: string;
   /** The event-id-index migration: a failed execution raises an alarm. */
   readonly migrationStateMachine?: IStateMachine;
 }
 
-/** SNS alarm topic, dashboards (summary and detail), objective and burn-rate alarms, saved queries. */
+/** One SNS topic per severity, dashboards (summary and detail), objective, burn-rate and infrastructure alarms, saved queries. */
 export class MonitoringStack extends Stack {
-  readonly alarmTopic: sns.Topic;
+  /** Alarms that need someone now. */
+  readonly pageTopic: sns.Topic;
+  /** Alarms that wait for working hours. */
+  readonly ticketTopic: sns.Topic;
   readonly objectiveAlarms: ObjectiveAlarms;
   readonly burnRateAlarms: BurnRateAlarms;
+  readonly infrastructureAlarms: InfrastructureAlarms;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -49,12 +60,11 @@ export class MonitoringStack extends Stack {
     const alarmNamePrefix = `TriggersApi-${props.stage}`;
     const metrics = new SloMetrics(props.stage);
 
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `Triggers API ${props.stage} alarms`,
-      enforceSSL: true,
-    });
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const action = new SnsAction(this.alarmTopic);
+    this.pageTopic = this.createAlarmTopic('PageTopic', `Triggers API ${props.stage} pages`, alarmNamePrefix);
+    this.ticketTopic = this.createAlarmTopic('TicketTopic', `Triggers API ${props.stage} tickets`, alarmNamePrefix);
+    this.subscribe(this.pageTopic, 'page', props.alarmEmail);
+    this.subscribe(this.ticketTopic, 'ticket', props.ticketEmail ?? props.alarmEmail);
+    const actions: SeverityActions = { page: new SnsAction(this.pageTopic), ticket: new SnsAction(this.ticketTopic) };
 
     const facade = new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: { alarmNamePrefix, actionsEnabled: true },
@@ -85,13 +95,21 @@ export class MonitoringStack extends Stack {
       spec: props.spec,
       metrics,
       alarmNamePrefix,
-      action,
+      actions,
     });
     this.burnRateAlarms = new BurnRateAlarms(this, 'BurnRateAlarms', {
       spec: props.spec,
       metrics,
       alarmNamePrefix,
-      action,
+      actions,
+    });
+    this.infrastructureAlarms = new InfrastructureAlarms(this, 'InfrastructureAlarms', {
+      spec: props.spec,
+      metrics,
+      alarmNamePrefix,
+      actions,
+      handler: props.handler,
+      httpApi: props.httpApi,
     });
 
     if (props.migrationStateMachine) {
@@ -100,7 +118,7 @@ export class MonitoringStack extends Stack {
         alarmName: `${alarmNamePrefix}-migration-failed`,
         alarmDescription: describeAlarm(
           alertingPolicy(props.spec),
-          'An execution of the event-id-index migration failed (it rolled back the index it created).',
+          '[ticket] An execution of the event-id-index migration failed (it rolled back the index it created).',
           'migration-failed',
         ),
         metric: props.migrationStateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -109,7 +127,7 @@ export class MonitoringStack extends Stack {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      failed.addAlarmAction(action);
+      failed.addAlarmAction(actions.ticket);
     }
 
     for (const query of LOGS_INSIGHTS_QUERIES) {
@@ -119,5 +137,41 @@ export class MonitoringStack extends Stack {
         logGroupNames: [props.logGroup.logGroupName],
       });
     }
+  }
+
+  /**
+   * A topic CloudWatch may publish to. With `enforceSSL` CDK writes a topic policy holding only the
+   * deny-insecure-transport statement, and a topic policy without an allow for the CloudWatch service
+   * principal makes every alarm action fail; the allow is limited to this account's alarms of this stage.
+   */
+  private createAlarmTopic(id: string, displayName: string, alarmNamePrefix: string): sns.Topic {
+    const topic = new sns.Topic(this, id, { displayName, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisStage',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${alarmNamePrefix}-*`,
+          },
+        },
+      }),
+    );
+    return topic;
+  }
+
+  private subscribe(topic: sns.Topic, severity: AlertSeverity, email: string | undefined): void {
+    if (email) {
+      topic.addSubscription(new EmailSubscription(email));
+      return;
+    }
+    Annotations.of(topic).addWarningV2(
+      `triggers-api:monitoring.no-${severity}-subscriber`,
+      `The ${severity} topic has no subscriber: every ${severity} alarm of this stage reaches no one. ` +
+        `Deploy with -c alarmEmail=<address>, or subscribe the topic (${topic.node.path}) another way.`,
+    );
   }
 }

@@ -1,20 +1,27 @@
-/** Threshold alarms on the objectives themselves: p95 above target, success rate below, error rate above. */
+/**
+ * Threshold alarms on the objectives themselves: p95 above target and success rate below it per endpoint,
+ * and the 5xx rate of every endpoint together above the maximum. Each reads as missed only in periods with
+ * at least `minimumRequestsPerPeriod` requests; quieter periods are left to the burn-rate alarms.
+ */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { describeAlarm, endpointSlug } from './alarm-naming';
+import { describeAlarm, endpointSlug, type SeverityActions } from './alarm-naming';
 import type { SloMetrics } from './slo-metrics';
-import { alertingPolicy, objectiveEndpoints, type SloSpec } from './slo-spec';
+import { alertingPolicy, type AlertSeverity, type SloSpec } from './slo-spec';
+
+/** Objective alarms confirm a miss over 15 minutes; the burn-rate tiers are what pages. */
+export const OBJECTIVE_ALARM_SEVERITY: AlertSeverity = 'ticket';
 
 export interface ObjectiveAlarmsProps {
   readonly spec: SloSpec;
   readonly metrics: SloMetrics;
   /** Prefix of every alarm name, e.g. `TriggersApi-Production`. */
   readonly alarmNamePrefix: string;
-  readonly action: IAlarmAction;
+  readonly actions: SeverityActions;
 }
 
-/** One alarm per latency objective, and a success-rate and an error-rate alarm per endpoint. */
+/** One alarm per latency and success-rate objective, and one on the error rate of every endpoint together. */
 export class ObjectiveAlarms extends Construct {
   readonly alarms: Alarm[] = [];
 
@@ -22,10 +29,19 @@ export class ObjectiveAlarms extends Construct {
     super(scope, id);
     const { spec, metrics, alarmNamePrefix } = props;
     const policy = alertingPolicy(spec);
-    const { periodInMinutes, evaluationPeriods, datapointsToAlarm } = policy.objectiveAlarms;
+    const { periodInMinutes, evaluationPeriods, datapointsToAlarm, minimumRequestsPerPeriod } = policy.objectiveAlarms;
     const period = Duration.minutes(periodInMinutes);
-    const window = `${datapointsToAlarm} of ${evaluationPeriods} periods of ${periodInMinutes} min`;
+    const window =
+      `${datapointsToAlarm} of ${evaluationPeriods} periods of ${periodInMinutes} min ` +
+      `(periods with fewer than ${minimumRequestsPerPeriod} requests do not count)`;
     const common = { evaluationPeriods, datapointsToAlarm, treatMissingData: TreatMissingData.NOT_BREACHING };
+    const guarded = (expression: string, quiet: number, usingMetrics: MathExpression['usingMetrics']) =>
+      new MathExpression({
+        expression: `IF(requests >= ${minimumRequestsPerPeriod}, ${expression}, ${quiet})`,
+        usingMetrics,
+        period,
+      });
+    const action = props.actions[OBJECTIVE_ALARM_SEVERITY];
 
     for (const objective of spec.latency) {
       const slug = endpointSlug(objective.endpoint);
@@ -35,16 +51,19 @@ export class ObjectiveAlarms extends Construct {
           alarmName: `${alarmNamePrefix}-latency-${objective.percentile}-${slug}`,
           alarmDescription: describeAlarm(
             policy,
-            `${objective.endpoint}: ${objective.percentile} latency above ${objective.targetInMillis} ms in ${window}.`,
+            `[${OBJECTIVE_ALARM_SEVERITY}] ${objective.endpoint}: ${objective.percentile} latency above ` +
+              `${objective.targetInMillis} ms in ${window}.`,
             'latency-above-target',
           ),
-          metric: metrics.latency(objective.endpoint, objective.percentile, period),
+          // A percentile over a few samples says little (CloudWatch itself wants 20 for p95): quiet periods read 0.
+          metric: guarded('latency', 0, {
+            latency: metrics.latency(objective.endpoint, objective.percentile, period),
+            requests: metrics.latency(objective.endpoint, 'SampleCount', period),
+          }),
           threshold: objective.targetInMillis,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-          // Too few samples for a meaningful percentile at night: keep the previous state.
-          evaluateLowSampleCountPercentile: 'ignore',
         }),
-        props.action,
+        action,
       );
     }
 
@@ -56,40 +75,44 @@ export class ObjectiveAlarms extends Construct {
           alarmName: `${alarmNamePrefix}-success-rate-${slug}`,
           alarmDescription: describeAlarm(
             policy,
-            `${objective.endpoint}: success rate below ${objective.minimumPercent} % in ${window}.`,
+            `[${OBJECTIVE_ALARM_SEVERITY}] ${objective.endpoint}: success rate below ${objective.minimumPercent} % in ${window}.`,
             'success-rate-below-target',
           ),
-          metric: metrics.successRatePercent(objective.endpoint, period),
+          metric: guarded('100 * (requests - errors) / requests', 100, {
+            errors: metrics.serverErrorCount(objective.endpoint, period),
+            requests: metrics.requestCount(objective.endpoint, period),
+          }),
           threshold: objective.minimumPercent,
           comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         }),
-        props.action,
+        action,
       );
     }
 
-    // Per endpoint: one expression summing every endpoint would exceed CloudWatch's 10 metrics per alarm.
+    // The error-rate objective covers every endpoint together, from the series the API emits without
+    // dimensions; per endpoint it would only repeat the success-rate alarms (5xx rate = 100 - success rate).
     const { maximumPercent } = spec.errorRate;
-    for (const endpoint of objectiveEndpoints(spec)) {
-      const slug = endpointSlug(endpoint);
-      this.add(
-        new Alarm(this, `ErrorRate-${slug}`, {
-          ...common,
-          alarmName: `${alarmNamePrefix}-error-rate-${slug}`,
-          alarmDescription: describeAlarm(
-            policy,
-            `${endpoint}: 5xx rate above ${maximumPercent} % in ${window}.`,
-            'error-rate-above-maximum',
-          ),
-          metric: metrics.errorRatePercent(endpoint, period),
-          threshold: maximumPercent,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    this.add(
+      new Alarm(this, 'ErrorRate-all-endpoints', {
+        ...common,
+        alarmName: `${alarmNamePrefix}-error-rate-all-endpoints`,
+        alarmDescription: describeAlarm(
+          policy,
+          `[${OBJECTIVE_ALARM_SEVERITY}] All endpoints: 5xx rate above ${maximumPercent} % in ${window}.`,
+          'error-rate-above-maximum',
+        ),
+        metric: guarded('100 * errors / requests', 0, {
+          errors: metrics.totalServerErrorCount(period),
+          requests: metrics.totalRequestCount(period),
         }),
-        props.action,
-      );
-    }
+        threshold: maximumPercent,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      }),
+      action,
+    );
   }
 
-  private add(alarm: Alarm, action: IAlarmAction): void {
+  private add(alarm: Alarm, action: SeverityActions[AlertSeverity]): void {
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
     this.alarms.push(alarm);

@@ -1,6 +1,6 @@
 /** Dashboard sections generated from the SLO spec: one per endpoint, plus ingestion and lookup method. */
 import { Duration } from 'aws-cdk-lib';
-import type { HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
+import { MathExpression, type HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CustomMetricGroup, MonitoringFacade } from 'cdk-monitoring-constructs';
 import { LOOKUP_METHODS, type ApiEndpoint } from '../api/src/observability/metric-definitions';
 import type { SloMetrics } from './slo-metrics';
@@ -28,16 +28,26 @@ export function addSloDashboardSections(facade: MonitoringFacade, spec: SloSpec,
     });
   }
   facade.monitorCustom({
+    alarmFriendlyName: 'SLO all endpoints',
+    humanReadableName: 'SLO: all endpoints',
+    metricGroups: [
+      {
+        title: ALL_ENDPOINTS_ERROR_RATE_TITLE,
+        addToSummaryDashboard: true,
+        graphWidgetAxis: { label: '%', min: 0, showUnits: false },
+        metrics: [allEndpointsErrorRatePercent(metrics)],
+        horizontalAnnotations: targetAnnotation(spec.errorRate.maximumPercent, 'error rate (max %)'),
+      },
+    ],
+  });
+  facade.monitorCustom({
     alarmFriendlyName: 'SLO ingestion',
     humanReadableName: 'Ingestion and lookups',
     metricGroups: [
       {
         title: 'Event ingestion rate (events/s)',
         addToSummaryDashboard: true,
-        metrics: [
-          metrics.ingestionRate(DASHBOARD_PERIOD, 'Average').with({ label: 'average' }),
-          metrics.ingestionRate(DASHBOARD_PERIOD, 'Maximum').with({ label: 'peak second' }),
-        ],
+        metrics: [ingestionPerSecond(metrics)],
         horizontalAnnotations: [
           { value: spec.ingestion.minimumEventsPerSecond, label: 'objective (min)', color: '#2ca02c' },
         ],
@@ -47,6 +57,34 @@ export function addSloDashboardSections(facade: MonitoringFacade, spec: SloSpec,
         metrics: LOOKUP_METHODS.map((method) => metrics.eventLookups(method, DASHBOARD_PERIOD).with({ label: method })),
       },
     ],
+  });
+}
+
+/** Title of the widget drawing the 5xx rate of every endpoint together. */
+export const ALL_ENDPOINTS_ERROR_RATE_TITLE = 'All endpoints: 5xx rate (%)';
+
+/**
+ * Events accepted per second. In Lambda each invocation writes its own EMF document with one sample, so
+ * Average and Maximum are the events of one invocation (1 for a single POST); only Sum / PERIOD is a rate.
+ */
+export function ingestionPerSecond(metrics: SloMetrics): MathExpression {
+  return new MathExpression({
+    expression: 'accepted / PERIOD(accepted)',
+    usingMetrics: { accepted: metrics.ingestionRate(DASHBOARD_PERIOD, 'Sum') },
+    period: DASHBOARD_PERIOD,
+    label: 'events/s',
+  });
+}
+
+function allEndpointsErrorRatePercent(metrics: SloMetrics): MathExpression {
+  return new MathExpression({
+    expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+    usingMetrics: {
+      errors: metrics.totalServerErrorCount(DASHBOARD_PERIOD),
+      requests: metrics.totalRequestCount(DASHBOARD_PERIOD),
+    },
+    period: DASHBOARD_PERIOD,
+    label: '5xx %',
   });
 }
 

@@ -40,6 +40,16 @@ export class SloMetrics {
     return this.metric(MetricNames.apiErrorCount, { [DimensionNames.endpoint]: endpoint }, 'Sum', period);
   }
 
+  /** Requests served by every endpoint together: the series the API emits without dimensions (Sum). */
+  totalRequestCount(period: Duration): Metric {
+    return this.metric(MetricNames.apiRequestCount, {}, 'Sum', period);
+  }
+
+  /** 5xx responses of every endpoint together (Sum). */
+  totalServerErrorCount(period: Duration): Metric {
+    return this.metric(MetricNames.apiErrorCount, {}, 'Sum', period);
+  }
+
   /** Request-weighted success rate in percent: one 100-or-0 sample per request, so Average is exact. */
   successRatePercent(endpoint: string, period: Duration): Metric {
     return this.metric(MetricNames.apiSuccessRate, { [DimensionNames.endpoint]: endpoint }, 'Average', period);
@@ -50,8 +60,11 @@ export class SloMetrics {
     return this.metric(MetricNames.apiErrorRate, { [DimensionNames.endpoint]: endpoint }, 'Average', period);
   }
 
-  /** Events accepted per second, averaged over the seconds with ingestion. */
-  ingestionRate(period: Duration, statistic = 'Average'): Metric {
+  /**
+   * The `EventIngestionRate` samples (one per second with ingestion, per document). Only `Sum` (events
+   * accepted) and `SampleCount` mean something across Lambda invocations; plot `Sum / PERIOD` for events/s.
+   */
+  ingestionRate(period: Duration, statistic = 'Sum'): Metric {
     return this.metric(MetricNames.eventIngestionRate, {}, statistic, period);
   }
 

@@ -82,7 +82,9 @@ function alertingProblems(policy: AlertingPolicy): string[] {
       `alerting: minimumRequestsPerWindow must be a whole number of at least 1; got ${policy.minimumRequestsPerWindow}`,
     );
   }
-  const { periodInMinutes, evaluationPeriods, datapointsToAlarm } = policy.objectiveAlarms;
+  problems.push(...wholeAtLeastOne('alerting: minimumBadRequestsPerWindow', policy.minimumBadRequestsPerWindow));
+  const { periodInMinutes, evaluationPeriods, datapointsToAlarm, minimumRequestsPerPeriod } = policy.objectiveAlarms;
+  problems.push(...wholeAtLeastOne('alerting.objectiveAlarms: minimumRequestsPerPeriod', minimumRequestsPerPeriod));
   problems.push(...periodProblems('alerting.objectiveAlarms', periodInMinutes, evaluationPeriods));
   if (!(Number.isInteger(datapointsToAlarm) && datapointsToAlarm >= 1 && datapointsToAlarm <= evaluationPeriods)) {
     problems.push(
@@ -129,6 +131,10 @@ function periodProblems(where: string, periodInMinutes: number, evaluationPeriod
   return lookback <= limit
     ? []
     : [`${where}: period x evaluation periods must be at most ${limit} minutes; got ${lookback}`];
+}
+
+function wholeAtLeastOne(where: string, value: number): string[] {
+  return Number.isInteger(value) && value >= 1 ? [] : [`${where} must be a whole number of at least 1; got ${value}`];
 }
 
 function duplicates(where: string, values: readonly string[]): string[] {

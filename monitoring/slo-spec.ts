@@ -51,6 +51,11 @@ export interface ObjectiveAlarmPolicy {
   readonly periodInMinutes: number;
   readonly evaluationPeriods: number;
   readonly datapointsToAlarm: number;
+  /**
+   * Low-traffic guard: a period with fewer requests never breaches (p95 needs enough samples to mean
+   * anything, and one 5xx among a handful of requests is not a missed objective).
+   */
+  readonly minimumRequestsPerPeriod: number;
 }
 
 /** Alarm settings shared by every objective. */
@@ -59,24 +64,32 @@ export interface AlertingPolicy {
   readonly sloPeriodInDays: number;
   /** Alarm descriptions link to `<runbookBaseUrl>#<anchor>`. */
   readonly runbookBaseUrl: string;
-  /** Low-traffic guard: a burn-rate window with fewer requests never alarms. */
+  /** Low-traffic floor: a burn-rate window with fewer requests never alarms, whatever the tier. */
   readonly minimumRequestsPerWindow: number;
+  /**
+   * A burn-rate window alarms only when its burn rests on at least this many bad requests: its guard is
+   * `max(minimumRequestsPerWindow, minimumBadRequestsPerWindow / (burnFactor x error budget))` requests,
+   * so the guard scales with the tier (see {@link burnRateMinimumRequests}).
+   */
+  readonly minimumBadRequestsPerWindow: number;
   readonly objectiveAlarms: ObjectiveAlarmPolicy;
   /** Fastest first: each tier is suppressed while a faster one fires. */
   readonly burnRateTiers: readonly BurnRateTier[];
 }
 
-/** Page at 2 % of a 30-day budget in 1 h (14.4x) or 5 % in 6 h (6x); ticket at 10 % in 1 d (3x). */
+/** Page at 2 % of a 30-day budget in 1 h (14.4x) or 5 % in 6 h (6x); ticket at 10 % in 3 d (1x). */
 export const DEFAULT_ALERTING: AlertingPolicy = {
   sloPeriodInDays: 30,
   runbookBaseUrl: 'https://github.com/triggers-api/triggers-api/blob/main/docs/RUNBOOK.md',
   minimumRequestsPerWindow: 50,
-  objectiveAlarms: { periodInMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  minimumBadRequestsPerWindow: 5,
+  objectiveAlarms: { periodInMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3, minimumRequestsPerPeriod: 100 },
   burnRateTiers: [
     { name: 'fast-burn', severity: 'page', burnFactor: 14.4, longWindowInMinutes: 60, shortWindowInMinutes: 5 },
     { name: 'medium-burn', severity: 'page', burnFactor: 6, longWindowInMinutes: 360, shortWindowInMinutes: 30 },
-    // CloudWatch cannot look back 3 days at sub-hour periods, so the workbook's 3 d / 6 h ticket becomes 1 d / 2 h.
-    { name: 'slow-burn', severity: 'ticket', burnFactor: 3, longWindowInMinutes: 1440, shortWindowInMinutes: 120 },
+    // The workbook's ticket tier, as is: each window is one alarm period, and a period of an hour or more may
+    // look back 7 days (Period x EvaluationPeriods), so 3 d fits. A 1x burn is the slowest that empties the budget.
+    { name: 'slow-burn', severity: 'ticket', burnFactor: 1, longWindowInMinutes: 4320, shortWindowInMinutes: 360 },
   ],
 };
 
@@ -142,6 +155,27 @@ export function objectiveEndpoints(spec: SloSpec = SLO_SPEC): ApiEndpoint[] {
 function roundRatio(ratio: number): number {
   return Number(ratio.toPrecision(12));
 }
+
+/**
+ * Requests a burn-rate window of `tier` needs before it may alarm on an objective with `errorBudget`: enough
+ * that crossing the tier's factor takes `minimumBadRequestsPerWindow` bad requests, never below the floor.
+ * 99.9 % success: 348 requests at 14.4x, 834 at 6x, 5000 at 1x; a p95 latency objective: 50, 50, 100.
+ */
+export function burnRateMinimumRequests(tier: BurnRateTier, errorBudget: number, policy: AlertingPolicy): number {
+  const scaled = Math.ceil(roundRatio(policy.minimumBadRequestsPerWindow / (tier.burnFactor * errorBudget)));
+  return Math.max(policy.minimumRequestsPerWindow, scaled);
+}
+
+/**
+ * How long a tier stays suppressed after the faster tier that suppressed it recovers: its own short window
+ * (after which that window holds only post-recovery traffic and stops burning) plus a margin for CloudWatch's
+ * evaluation delay. A shorter extension lets a slower tier notify for an incident a faster one already reported.
+ */
+export function suppressionExtensionInMinutes(tier: BurnRateTier): number {
+  return tier.shortWindowInMinutes + SUPPRESSION_MARGIN_IN_MINUTES;
+}
+
+const SUPPRESSION_MARGIN_IN_MINUTES = 5;
 
 /** Share of the period's error budget, in percent, a tier spends over its long window at its burn factor. */
 export function budgetSpentPercent(tier: BurnRateTier, policy: AlertingPolicy): number {

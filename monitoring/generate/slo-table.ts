@@ -3,9 +3,10 @@ import { endpointSlug } from '../alarm-naming';
 import {
   budgetSpentPercent,
   alertingPolicy,
+  burnRateMinimumRequests,
   latencyErrorBudget,
-  objectiveEndpoints,
   successRateErrorBudget,
+  suppressionExtensionInMinutes,
   type SloSpec,
 } from '../slo-spec';
 
@@ -13,6 +14,10 @@ import {
 export const SLO_DOC_PATH = 'docs/SLO.md';
 
 const ALARM_PREFIX = '<prefix>';
+
+/** The budgets the tier table shows guards for: a 99.9 % success rate and a p95 latency objective. */
+const SUCCESS_RATE_BUDGET = 0.001;
+const LATENCY_BUDGET = 0.05;
 
 /** Markdown: one row per objective and endpoint, then the burn-rate tiers every budgeted objective gets. */
 export function renderSloTable(spec: SloSpec): string {
@@ -37,39 +42,56 @@ export function renderSloTable(spec: SloSpec): string {
       `${code(alarmName('success-rate', o.endpoint))}: < ${o.minimumPercent} % in ${window}`,
       burnTiers(successRateErrorBudget(o)),
     ]),
-    ...objectiveEndpoints(spec).map((endpoint) => [
+    [
       'Error rate',
-      code(endpoint),
+      'all endpoints together',
       `<= ${spec.errorRate.maximumPercent} % 5xx`,
-      `${code(alarmName('error-rate', endpoint))}: > ${spec.errorRate.maximumPercent} % in ${window}`,
-      'none',
-    ]),
+      `${code(`${ALARM_PREFIX}-error-rate-all-endpoints`)}: > ${spec.errorRate.maximumPercent} % in ${window}`,
+      'none (the success-rate tiers burn the same 5xx)',
+    ],
     [
       'Ingestion',
       code(spec.ingestion.endpoint),
       `>= ${spec.ingestion.minimumEventsPerSecond} events/s`,
-      'none (dashboard and load test)',
+      `${code(`${ALARM_PREFIX}-ingestion-absent`)}: no event accepted in ${window} (missing data breaches)`,
       'none',
     ],
   ];
-  const tierRows = policy.burnRateTiers.map((tier) => [
+  const tierRows = policy.burnRateTiers.map((tier, index) => [
     code(tier.name),
     tier.severity,
     `${tier.burnFactor}x`,
     formatMinutes(tier.longWindowInMinutes),
     formatMinutes(tier.shortWindowInMinutes),
     `${budgetSpentPercent(tier, policy)} %`,
+    `${burnRateMinimumRequests(tier, SUCCESS_RATE_BUDGET, policy)} / ${burnRateMinimumRequests(tier, LATENCY_BUDGET, policy)}`,
+    index === 0 ? 'never suppressed' : formatMinutes(suppressionExtensionInMinutes(tier)),
   ]);
   return [
     `Alarm names start with ${code(ALARM_PREFIX)}, \`TriggersApi-<stage>\`.`,
     '',
     markdownTable(['Objective', 'Endpoint', 'Target', 'Alarm', 'Burn-rate tiers'], rows),
     '',
-    `Burn-rate tiers over a ${policy.sloPeriodInDays}-day error budget; ` +
-      `a window with fewer than ${policy.minimumRequestsPerWindow} requests never fires.`,
+    `Objective alarms open tickets; a period with fewer than ${policy.objectiveAlarms.minimumRequestsPerPeriod} ` +
+      'requests does not count towards them (the burn-rate tiers cover quiet hours).',
+    '',
+    `Burn-rate tiers over a ${policy.sloPeriodInDays}-day error budget. A window fires only with at least ` +
+      `${policy.minimumBadRequestsPerWindow} bad requests' worth of traffic, and never below ` +
+      `${policy.minimumRequestsPerWindow} requests: the requests needed per window are given for a 0.1 % and a ` +
+      '5 % budget (99.9 % success, p95 latency). A slower tier is suppressed while a faster one fires and for ' +
+      'the time given after it recovers.',
     '',
     markdownTable(
-      ['Tier', 'Severity', 'Burn factor', 'Long window', 'Short window', 'Budget spent in the long window'],
+      [
+        'Tier',
+        'Severity',
+        'Burn factor',
+        'Long window',
+        'Short window',
+        'Budget spent in the long window',
+        'Requests per window (0.1 % / 5 %)',
+        'Suppressed after recovery',
+      ],
       tierRows,
     ),
     '',
@@ -97,10 +119,11 @@ function formatPercent(ratio: number): string {
   return `${Number((ratio * 100).toPrecision(12))} %`;
 }
 
-/** 60 -> `1 h`, 1440 -> `1 d`, 30 -> `30 min`. */
+/** 60 -> `1 h`, 1440 -> `1 d`, 30 -> `30 min`, 365 -> `6 h 5 min`. */
 function formatMinutes(minutes: number): string {
   if (minutes % 1440 === 0) return `${minutes / 1440} d`;
   if (minutes % 60 === 0) return `${minutes / 60} h`;
+  if (minutes > 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
   return `${minutes} min`;
 }
 

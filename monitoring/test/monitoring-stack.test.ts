@@ -1,21 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnTopic } from 'aws-cdk-lib/aws-sns';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnTopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../../api/infra/api-stack';
 import { LOGS_INSIGHTS_QUERIES } from '../../api/src/observability/logs-insights-queries';
 import { API_ENDPOINTS } from '../../api/src/observability/metric-definitions';
 import { endpointSlug } from '../alarm-naming';
 import { MonitoringStack } from '../monitoring-stack';
-import { endpointWidgetTitles } from '../slo-dashboard';
-import { DEFAULT_ALERTING, SLO_SPEC, type SloSpec } from '../slo-spec';
+import { ALL_ENDPOINTS_ERROR_RATE_TITLE, endpointWidgetTitles } from '../slo-dashboard';
+import { DEFAULT_ALERTING, SLO_SPEC, burnRateMinimumRequests, type AlertSeverity, type SloSpec } from '../slo-spec';
 
 const PREFIX = 'TriggersApi-Test';
 const RUNBOOK = /\nRunbook: https:\/\/\S+#[a-z-]+$/;
 
-function buildStacks(app: App, options: { spec?: SloSpec; alarmEmail?: string } = {}): MonitoringStack {
+type BuildOptions = { spec?: SloSpec; alarmEmail?: string; ticketEmail?: string };
+
+function buildStacks(app: App, options: BuildOptions = {}): MonitoringStack {
   const api = new ApiStack(app, PREFIX, { stage: 'Test', version: '1.2.3' });
   return new MonitoringStack(app, `${PREFIX}-Monitoring`, {
     stage: 'Test',
@@ -26,6 +28,7 @@ function buildStacks(app: App, options: { spec?: SloSpec; alarmEmail?: string } 
     apiKeysTable: api.apiKeysTable,
     logGroup: api.logGroup,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    ...(options.ticketEmail ? { ticketEmail: options.ticketEmail } : {}),
   });
 }
 
@@ -34,7 +37,7 @@ function appWithoutBundling(): App {
   return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 }
 
-function synth(options: { spec?: SloSpec; alarmEmail?: string } = {}) {
+function synth(options: BuildOptions = {}) {
   const stack = buildStacks(appWithoutBundling(), options);
   return { stack, template: Template.fromStack(stack) };
 }
@@ -59,51 +62,113 @@ function allAlarms(template: Template): Record<string, any>[] {
 
 describe('MonitoringStack', () => {
   const { stack, template } = synth();
-  const TOPIC = { Ref: stack.getLogicalId(stack.alarmTopic.node.defaultChild as CfnTopic) };
+  const topicRef = (topic: Topic) => ({ Ref: stack.getLogicalId(topic.node.defaultChild as CfnTopic) });
+  const TOPICS: Record<AlertSeverity, { Ref: string }> = {
+    page: topicRef(stack.pageTopic),
+    ticket: topicRef(stack.ticketTopic),
+  };
+  const MINIMUM_REQUESTS = DEFAULT_ALERTING.objectiveAlarms.minimumRequestsPerPeriod;
 
   describe.each(SLO_SPEC.latency)('latency objective of $endpoint', (objective) => {
+    const alarm = alarmNamed(template, `${PREFIX}-latency-p95-${endpointSlug(objective.endpoint)}`);
+
     it(`alarms when p95 stays above ${objective.targetInMillis} ms for 3 of 3 five-minute periods`, () => {
-      const alarm = alarmNamed(template, `${PREFIX}-latency-p95-${endpointSlug(objective.endpoint)}`);
       expect(alarm).toMatchObject({
-        Namespace: 'TriggersAPI/Test',
-        MetricName: 'ApiLatency',
-        Dimensions: [{ Name: 'Endpoint', Value: objective.endpoint }],
-        ExtendedStatistic: 'p95',
         Threshold: objective.targetInMillis,
         ComparisonOperator: 'GreaterThanThreshold',
-        Period: 300,
         EvaluationPeriods: 3,
         DatapointsToAlarm: 3,
-        EvaluateLowSampleCountPercentile: 'ignore',
+        TreatMissingData: 'notBreaching',
       });
+      expect(alarm.Metrics).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Id: 'latency',
+            MetricStat: {
+              Metric: {
+                Namespace: 'TriggersAPI/Test',
+                MetricName: 'ApiLatency',
+                Dimensions: [{ Name: 'Endpoint', Value: objective.endpoint }],
+              },
+              Stat: 'p95',
+              Period: 300,
+              Unit: 'Milliseconds',
+            },
+          }),
+        ]),
+      );
+    });
+
+    it(`ignores periods with fewer than ${MINIMUM_REQUESTS} samples instead of evaluating a percentile over a few`, () => {
+      expect(alarm.EvaluateLowSampleCountPercentile).toBeUndefined();
+      expect(alarm.Metrics).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Expression: `IF(requests >= ${MINIMUM_REQUESTS}, latency, 0)`, ReturnData: true }),
+          expect.objectContaining({
+            Id: 'requests',
+            MetricStat: expect.objectContaining({ Stat: 'SampleCount', Period: 300 }),
+          }),
+        ]),
+      );
     });
   });
 
   describe.each(SLO_SPEC.successRate)('success-rate objective of $endpoint', (objective) => {
     const slug = endpointSlug(objective.endpoint);
 
-    it(`alarms when the average success rate stays below ${objective.minimumPercent} %`, () => {
-      expect(alarmNamed(template, `${PREFIX}-success-rate-${slug}`)).toMatchObject({
-        MetricName: 'ApiSuccessRate',
-        Dimensions: [{ Name: 'Endpoint', Value: objective.endpoint }],
-        Statistic: 'Average',
+    it(`alarms when the success rate stays below ${objective.minimumPercent} % in periods with enough requests`, () => {
+      const alarm = alarmNamed(template, `${PREFIX}-success-rate-${slug}`);
+      expect(alarm).toMatchObject({
         Threshold: objective.minimumPercent,
         ComparisonOperator: 'LessThanThreshold',
-        Period: 300,
         EvaluationPeriods: 3,
       });
+      expect(alarm.Metrics).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Expression: `IF(requests >= ${MINIMUM_REQUESTS}, 100 * (requests - errors) / requests, 100)`,
+          }),
+          expect.objectContaining({
+            Id: 'errors',
+            MetricStat: expect.objectContaining({
+              Metric: expect.objectContaining({
+                MetricName: 'ApiErrorCount',
+                Dimensions: [{ Name: 'Endpoint', Value: objective.endpoint }],
+              }),
+              Stat: 'Sum',
+              Period: 300,
+            }),
+          }),
+        ]),
+      );
     });
 
-    it(`alarms when the average 5xx rate stays above ${SLO_SPEC.errorRate.maximumPercent} %`, () => {
-      expect(alarmNamed(template, `${PREFIX}-error-rate-${slug}`)).toMatchObject({
-        MetricName: 'ApiErrorRate',
-        Statistic: 'Average',
-        Threshold: SLO_SPEC.errorRate.maximumPercent,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Period: 300,
-        EvaluationPeriods: 3,
-      });
+    it('has no error-rate alarm of its own: that would be the success-rate alarm again', () => {
+      expect(allAlarms(template).map((a) => a.AlarmName)).not.toContain(`${PREFIX}-error-rate-${slug}`);
     });
+  });
+
+  it(`alarms when the 5xx rate of every endpoint together stays above ${SLO_SPEC.errorRate.maximumPercent} %`, () => {
+    const alarm = alarmNamed(template, `${PREFIX}-error-rate-all-endpoints`);
+    expect(alarm).toMatchObject({
+      Threshold: SLO_SPEC.errorRate.maximumPercent,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      AlarmActions: [TOPICS.ticket],
+    });
+    expect(alarm.Metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Expression: `IF(requests >= ${MINIMUM_REQUESTS}, 100 * errors / requests, 0)` }),
+        ...['ApiErrorCount', 'ApiRequestCount'].map((metricName) =>
+          expect.objectContaining({
+            MetricStat: expect.objectContaining({
+              Metric: { Namespace: 'TriggersAPI/Test', MetricName: metricName },
+              Stat: 'Sum',
+            }),
+          }),
+        ),
+      ]),
+    );
   });
 
   describe.each(DEFAULT_ALERTING.burnRateTiers)('burn-rate tier $name', (tier) => {
@@ -125,7 +190,7 @@ describe('MonitoringStack', () => {
         expect(alarm.Metrics).toEqual(
           expect.arrayContaining([
             expect.objectContaining({
-              Expression: 'IF(requests >= 50, ((100 - good) / 100) / 0.05, 0)',
+              Expression: `IF(requests >= ${burnRateMinimumRequests(tier, 0.05, DEFAULT_ALERTING)}, ((100 - good) / 100) / 0.05, 0)`,
               ReturnData: true,
             }),
             expect.objectContaining({
@@ -147,7 +212,9 @@ describe('MonitoringStack', () => {
         expect(alarm.Threshold).toBe(tier.burnFactor);
         expect(alarm.Metrics).toEqual(
           expect.arrayContaining([
-            expect.objectContaining({ Expression: 'IF(requests >= 50, (errors / requests) / 0.001, 0)' }),
+            expect.objectContaining({
+              Expression: `IF(requests >= ${burnRateMinimumRequests(tier, 0.001, DEFAULT_ALERTING)}, (errors / requests) / 0.001, 0)`,
+            }),
             expect.objectContaining({
               Id: 'errors',
               MetricStat: expect.objectContaining({ Stat: 'Sum', Period: minutes * 60 }),
@@ -158,11 +225,12 @@ describe('MonitoringStack', () => {
       }
     });
 
-    it('fires its composite only when the long AND the short window burn, notifying the topic', () => {
+    it(`fires its composite only when the long AND the short window burn, notifying the ${tier.severity} topic`, () => {
       const composite = alarmNamed(template, latencyName);
       const rule = JSON.stringify(composite.AlarmRule);
       expect(rule).toMatch(/^\{"Fn::Join":\["",\["\(ALARM\(\\"",.*"\\"\) AND ALARM\(\\"",.*"\\"\)\)"\]\]\}$/);
-      expect(composite.AlarmActions).toEqual([TOPIC]);
+      expect(composite.AlarmActions).toEqual([TOPICS[tier.severity]]);
+      expect(composite.OKActions).toEqual([TOPICS[tier.severity]]);
       expect(composite.AlarmDescription).toContain(`[${tier.severity}]`);
       expect(composite.AlarmDescription).toContain(
         `over ${tier.burnFactor}x in both the last ${tier.longWindowInMinutes} min`,
@@ -195,25 +263,194 @@ describe('MonitoringStack', () => {
     expect(alarmNamed(template, `${PREFIX}-burn-fast-burn-latency-post-v1-events`).ActionsSuppressor).toBeUndefined();
   });
 
+  // After a sharp outage the faster tier clears first (its short window is shorter); the slower tier's short
+  // window still burns for up to its own length, and it must not notify for the incident already reported.
+  it.each(DEFAULT_ALERTING.burnRateTiers.slice(1))(
+    'keeps $name suppressed after the faster tier recovers for longer than its own short window ($shortWindowInMinutes min)',
+    (tier) => {
+      for (const objective of ['latency-post-v1-events', 'success-rate-get-v1-inbox']) {
+        const composite = alarmNamed(template, `${PREFIX}-burn-${tier.name}-${objective}`);
+        expect(composite.ActionsSuppressorExtensionPeriod).toBeGreaterThan(tier.shortWindowInMinutes * 60);
+        expect(composite.ActionsSuppressorWaitPeriod).toBe(60);
+      }
+    },
+  );
+
+  it('evaluates the ticket tier over 3 days and 6 hours, each window one alarm period CloudWatch accepts', () => {
+    for (const minutes of [4320, 360]) {
+      const alarm = alarmNamed(template, `${PREFIX}-burn-slow-burn-success-rate-get-v1-inbox-${minutes}m`);
+      expect(alarm.Threshold).toBe(1);
+      expect(alarm.EvaluationPeriods).toBe(1);
+      for (const query of alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat)) {
+        // Period x EvaluationPeriods: at most 1 day under an hour, at most 7 days from an hour up.
+        const period = query.MetricStat.Period as number;
+        expect(period).toBe(minutes * 60);
+        expect(period).toBeLessThanOrEqual(period < 3600 ? 86_400 : 604_800);
+      }
+    }
+  });
+
   it('puts a runbook link on every alarm', () => {
     const alarms = allAlarms(template);
     expect(alarms.length).toBeGreaterThan(0);
     for (const alarm of alarms) expect(alarm.AlarmDescription).toMatch(RUNBOOK);
   });
 
-  it('notifies the topic from every alarm except the window alarms and suppressors, which feed composites', () => {
+  it('routes every alarm to the topic of the severity its description names, except those feeding composites', () => {
     for (const alarm of allAlarms(template)) {
       const name = alarm.AlarmName as string;
       const feedsComposite = /-burn-.*-\d+m$/.test(name) || name.endsWith('-faster-tier');
-      if (feedsComposite) expect(alarm.AlarmActions).toBeUndefined();
-      else expect(alarm.AlarmActions).toEqual([TOPIC]);
+      if (feedsComposite) {
+        expect(alarm.AlarmActions).toBeUndefined();
+        continue;
+      }
+      const severity = /\[(page|ticket)\]/.exec(alarm.AlarmDescription as string)?.[1] as AlertSeverity | undefined;
+      expect({ name, severity }).toEqual({ name, severity: expect.stringMatching(/^(page|ticket)$/) });
+      expect({ name, actions: alarm.AlarmActions }).toEqual({ name, actions: [TOPICS[severity!]] });
     }
   });
 
-  it('subscribes the alarm email when one is given, and none otherwise', () => {
+  it('pages and tickets through two different topics', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    expect(TOPICS.page).not.toEqual(TOPICS.ticket);
+  });
+
+  describe.each(['page', 'ticket'] as const)('the %s topic', (severity) => {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((policy) =>
+      (policy.Properties.Topics as unknown[]).some(
+        (topic) => JSON.stringify(topic) === JSON.stringify(TOPICS[severity]),
+      ),
+    );
+
+    it("lets CloudWatch publish, for this account and this stage's alarms only, over TLS only", () => {
+      expect(policies).toHaveLength(1);
+      const statements = policies[0].Properties.PolicyDocument.Statement as Record<string, any>[];
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          {
+            Sid: 'AllowCloudWatchAlarmsOfThisStage',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: TOPICS[severity],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      `:alarm:${PREFIX}-*`,
+                    ],
+                  ],
+                },
+              },
+            },
+          },
+        ]),
+      );
+    });
+  });
+
+  it('subscribes the alarm email to both topics when one is given, and none otherwise', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    const { template: withEmail } = synth({ alarmEmail: 'ops@example.com' });
-    withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const { stack: withEmailStack, template: withEmail } = synth({ alarmEmail: 'ops@example.com' });
+    const subscriptions = Object.values(withEmail.findResources('AWS::SNS::Subscription'));
+    expect(subscriptions.map((s) => [s.Properties.Protocol, s.Properties.Endpoint])).toEqual([
+      ['email', 'ops@example.com'],
+      ['email', 'ops@example.com'],
+    ]);
+    expect(Annotations.fromStack(withEmailStack).findWarning('*', Match.stringLikeRegexp('no subscriber'))).toEqual([]);
+  });
+
+  it('subscribes a separate ticket email to the ticket topic only', () => {
+    const { stack: routed, template: routedTemplate } = synth({
+      alarmEmail: 'oncall@example.com',
+      ticketEmail: 'team@example.com',
+    });
+    routedTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: routed.getLogicalId(routed.pageTopic.node.defaultChild as CfnTopic) },
+    });
+    routedTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: 'team@example.com',
+      TopicArn: { Ref: routed.getLogicalId(routed.ticketTopic.node.defaultChild as CfnTopic) },
+    });
+  });
+
+  it('warns at synth that no one hears the alarms when no email is given', () => {
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('has no subscriber'));
+    expect(warnings.map((w) => w.entry.data as string)).toEqual([
+      expect.stringContaining('The page topic has no subscriber'),
+      expect.stringContaining('The ticket topic has no subscriber'),
+    ]);
+  });
+
+  describe('alarms on what the API cannot record', () => {
+    it("pages on the HTTP API's own 5xx rate, read from AWS/ApiGateway by ApiId and Stage", () => {
+      const alarm = alarmNamed(template, `${PREFIX}-api-gateway-5xx-rate`);
+      expect(alarm).toMatchObject({
+        Threshold: SLO_SPEC.errorRate.maximumPercent,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+        AlarmActions: [TOPICS.page],
+      });
+      for (const metricName of ['5xx', 'Count']) {
+        expect(alarm.Metrics).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              MetricStat: expect.objectContaining({
+                Metric: {
+                  Namespace: 'AWS/ApiGateway',
+                  MetricName: metricName,
+                  Dimensions: [
+                    { Name: 'ApiId', Value: { 'Fn::ImportValue': expect.stringContaining('HttpApi') } },
+                    { Name: 'Stage', Value: '$default' },
+                  ],
+                },
+                Stat: 'Sum',
+                Period: 300,
+              }),
+            }),
+          ]),
+        );
+      }
+    });
+
+    it.each([
+      ['lambda-errors', 'Errors'],
+      ['lambda-throttles', 'Throttles'],
+    ])("tickets on the API function's %s", (name, metricName) => {
+      expect(alarmNamed(template, `${PREFIX}-${name}`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [TOPICS.ticket],
+      });
+    });
+
+    it('pages when ingestion goes silent, treating missing data as breaching', () => {
+      expect(alarmNamed(template, `${PREFIX}-ingestion-absent`)).toMatchObject({
+        Namespace: 'TriggersAPI/Test',
+        MetricName: 'EventIngestionRate',
+        Statistic: 'SampleCount',
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        Period: 300,
+        EvaluationPeriods: 3,
+        AlarmActions: [TOPICS.page],
+      });
+    });
   });
 
   describe('dashboards', () => {
@@ -235,6 +472,16 @@ describe('MonitoringStack', () => {
       expect(detail).toMatch(
         new RegExp(`\\\\"value\\\\":${objective.targetInMillis},\\\\"label\\\\":\\\\"p95 target \\(ms\\)`),
       );
+    });
+
+    it('draws ingestion as events accepted per second, Sum / PERIOD, not the per-invocation average', () => {
+      expect(detail).toContain('accepted / PERIOD(accepted)');
+      expect(detail).toMatch(/\\"EventIngestionRate\\",\{[^}]*\\"stat\\":\\"Sum\\"/);
+      expect(detail).not.toMatch(/\\"EventIngestionRate\\",\{[^}]*\\"stat\\":\\"(Average|Maximum)\\"/);
+    });
+
+    it('draws the 5xx rate of every endpoint together', () => {
+      expect(detail).toContain(ALL_ENDPOINTS_ERROR_RATE_TITLE);
     });
 
     it('draws the ingestion rate against its objective and the lookups by method', () => {

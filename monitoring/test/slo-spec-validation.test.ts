@@ -83,12 +83,26 @@ describe('validateSloSpec', () => {
     ],
     [
       'objective alarms looking back more than a day at a sub-hour period',
-      { objectiveAlarms: { periodInMinutes: 5, evaluationPeriods: 300, datapointsToAlarm: 3 } },
+      {
+        objectiveAlarms: {
+          periodInMinutes: 5,
+          evaluationPeriods: 300,
+          datapointsToAlarm: 3,
+          minimumRequestsPerPeriod: 100,
+        },
+      },
       'alerting.objectiveAlarms: period x evaluation periods must be at most 1440 minutes; got 1500',
     ],
     [
       'more datapoints to alarm than periods evaluated',
-      { objectiveAlarms: { periodInMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 4 } },
+      {
+        objectiveAlarms: {
+          periodInMinutes: 5,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 4,
+          minimumRequestsPerPeriod: 100,
+        },
+      },
       'alerting.objectiveAlarms: datapointsToAlarm must be a whole number in [1, 3]; got 4',
     ],
   ] as const)('fails on %s', (_case, change, message) => {

@@ -3,7 +3,10 @@ import {
   DEFAULT_ALERTING,
   SLO_SPEC,
   alertingPolicy,
+  budgetSpentPercent,
+  burnRateMinimumRequests,
   latencyErrorBudget,
+  suppressionExtensionInMinutes,
   latencyTargetInMillis,
   runbookUrl,
   successRateErrorBudget,
@@ -60,14 +63,34 @@ describe('the SLO spec', () => {
 });
 
 describe('the alerting policy', () => {
-  it('spends the error budget over 30 days, pages at 14.4x (1 h / 5 min) and 6x (6 h / 30 min), tickets at 3x (1 d / 2 h)', () => {
+  it('spends the error budget over 30 days, pages at 14.4x (1 h / 5 min) and 6x (6 h / 30 min), tickets at 1x (3 d / 6 h)', () => {
     const policy = alertingPolicy();
     expect(policy.sloPeriodInDays).toBe(30);
     expect(policy.burnRateTiers).toEqual([
       { name: 'fast-burn', severity: 'page', burnFactor: 14.4, longWindowInMinutes: 60, shortWindowInMinutes: 5 },
       { name: 'medium-burn', severity: 'page', burnFactor: 6, longWindowInMinutes: 360, shortWindowInMinutes: 30 },
-      { name: 'slow-burn', severity: 'ticket', burnFactor: 3, longWindowInMinutes: 1440, shortWindowInMinutes: 120 },
+      { name: 'slow-burn', severity: 'ticket', burnFactor: 1, longWindowInMinutes: 4320, shortWindowInMinutes: 360 },
     ]);
+  });
+
+  it('tickets a sustained burn between 1x and 3x, which the faster tiers never see', () => {
+    const slowest = alertingPolicy().burnRateTiers.at(-1);
+    expect(slowest?.severity).toBe('ticket');
+    expect(slowest?.burnFactor).toBeLessThanOrEqual(1);
+    expect(budgetSpentPercent(slowest!, alertingPolicy())).toBe(10);
+  });
+
+  it('scales the burn-rate guard with the tier so that each alarm rests on at least 5 bad requests', () => {
+    const policy = alertingPolicy();
+    const [fast, medium, slow] = policy.burnRateTiers;
+    expect([fast, medium, slow].map((tier) => burnRateMinimumRequests(tier, 0.001, policy))).toEqual([348, 834, 5000]);
+    expect([fast, medium, slow].map((tier) => burnRateMinimumRequests(tier, 0.05, policy))).toEqual([50, 50, 100]);
+  });
+
+  it('keeps each slower tier suppressed after recovery for at least its own short window', () => {
+    for (const tier of alertingPolicy().burnRateTiers) {
+      expect(suppressionExtensionInMinutes(tier)).toBeGreaterThanOrEqual(tier.shortWindowInMinutes);
+    }
   });
 
   it('falls back to the default policy when a spec leaves it out', () => {

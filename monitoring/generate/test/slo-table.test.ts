@@ -32,10 +32,10 @@ describe('the SLO table', () => {
   });
 
   it.each([
-    ['fast-burn', 'page', '14.4x', '1 h', '5 min', '2 %'],
-    ['medium-burn', 'page', '6x', '6 h', '30 min', '5 %'],
-    ['slow-burn', 'ticket', '3x', '1 d', '2 h', '10 %'],
-  ])('lists the %s tier with its severity, factor, windows and budget spent', (...cells) => {
+    ['fast-burn', 'page', '14.4x', '1 h', '5 min', '2 %', '348 / 50', 'never suppressed'],
+    ['medium-burn', 'page', '6x', '6 h', '30 min', '5 %', '834 / 50', '35 min'],
+    ['slow-burn', 'ticket', '1x', '3 d', '6 h', '10 %', '5000 / 100', '6 h 5 min'],
+  ])('lists the %s tier with its severity, factor, windows, budget spent, guard and suppression', (...cells) => {
     const [name, ...rest] = cells;
     expect(rowsOf(renderSloTable(SLO_SPEC))).toContain(`| \`${name}\` | ${rest.join(' | ')} |`);
   });
@@ -46,19 +46,21 @@ describe('the SLO table', () => {
       .filter((line) => line.startsWith('|'));
     const tables = [
       lines.filter((line) => line.split('|').length === 7),
-      lines.filter((line) => line.split('|').length === 8),
+      lines.filter((line) => line.split('|').length === 10),
     ];
 
     for (const table of tables) expect(new Set(table.map((line) => line.length)).size).toBe(1);
   });
 
-  it('has a success-rate and an error-rate row for every endpoint and one ingestion row', () => {
+  it('has a success-rate row for every endpoint, one all-endpoint error-rate row and one ingestion row', () => {
     const rows = rowsOf(renderSloTable(SLO_SPEC));
 
     expect(rows.filter((row) => row.startsWith('| Success rate |'))).toHaveLength(SLO_SPEC.successRate.length);
-    expect(rows.filter((row) => row.startsWith('| Error rate |'))).toHaveLength(6);
+    expect(rows.filter((row) => row.startsWith('| Error rate |'))).toEqual([
+      '| Error rate | all endpoints together | <= 0.1 % 5xx | `<prefix>-error-rate-all-endpoints`: > 0.1 % in 3 of 3 periods of 5 min | none (the success-rate tiers burn the same 5xx) |',
+    ]);
     expect(rows.filter((row) => row.startsWith('| Ingestion |'))).toEqual([
-      '| Ingestion | `POST /v1/events` | >= 1000 events/s | none (dashboard and load test) | none |',
+      '| Ingestion | `POST /v1/events` | >= 1000 events/s | `<prefix>-ingestion-absent`: no event accepted in 3 of 3 periods of 5 min (missing data breaches) | none |',
     ]);
   });
 });
