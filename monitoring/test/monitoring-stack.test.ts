@@ -296,6 +296,21 @@ describe('MonitoringStack', () => {
     for (const alarm of alarms) expect(alarm.AlarmDescription).toMatch(RUNBOOK);
   });
 
+  it('links every alarm to a section the runbook has', () => {
+    const runbook = readFileSync(join(__dirname, '../../docs/RUNBOOK.md'), 'utf8');
+    const anchors = new Set(
+      [...runbook.matchAll(/^## (.+)$/gm)].map(([, heading]) =>
+        heading
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+    const linked = new Set(allAlarms(template).map((a) => /#([a-z-]+)$/.exec(a.AlarmDescription as string)?.[1]));
+    for (const anchor of linked)
+      expect({ anchor, inRunbook: anchors.has(anchor ?? '') }).toEqual({ anchor, inRunbook: true });
+  });
+
   it('routes every alarm to the topic of the severity its description names, except those feeding composites', () => {
     for (const alarm of allAlarms(template)) {
       const name = alarm.AlarmName as string;
