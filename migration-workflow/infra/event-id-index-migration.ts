@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,20 +10,51 @@ import { EVENT_ID_INDEX } from '../../api/src/store/table-schemas';
 import { createEventIdIndexRequest } from '../src/handlers/create-index-request';
 
 export interface EventIdIndexMigrationProps {
-  /** The events table the migration adds `event-id-index` to. */
-  readonly table: ITable;
+  /**
+   * Every events table the migration serves: it reads, backfills, verifies, locks and marks them. A table
+   * whose index CloudFormation declares belongs here only: the migration verifies and marks its index.
+   */
+  readonly tables: ITable[];
+  /**
+   * Of `tables`, those outside CloudFormation (legacy tables): the only ones the migration may add
+   * `event-id-index` to, and so the only ones whose index a rollback may delete. Default: none; a table
+   * without the index then fails at once (`IndexNotDeclared`) instead of getting one CloudFormation does not know.
+   */
+  readonly indexOwnedTables?: ITable[];
   /** Backfills one scan segment; input `{tableName, segment, totalSegments, maxWritesPerSecond, exclusiveStartKey?}`, output `{done, lastEvaluatedKey?, ...counts}`. */
   readonly backfillFunction: IFunction;
   /** Verifies the index; input `{tableName}`, output `{ok, ...report}`. */
   readonly verifyFunction: IFunction;
+  /** Physical name of the state machine (its executions' ARNs are granted by name). Default: a unique name from the construct path. */
+  readonly stateMachineName?: string;
 }
 
-/** Errors DynamoDB answers while a table is busy or over its limits: worth retrying. */
-const BUSY_ERRORS = [
-  'DynamoDB.ResourceInUseException',
-  'DynamoDB.LimitExceededException',
-  'DynamoDB.ThrottlingException',
+/**
+ * Step Functions names the errors of an AWS SDK service integration (`arn:aws:states:::aws-sdk:dynamodb:*`)
+ * `DynamoDb.<Exception>`, the service name in Pascal case; only the optimized integrations
+ * (`arn:aws:states:::dynamodb:putItem` etc.) say `DynamoDB.`. Matching is case-sensitive, so these lists
+ * hold the names the aws-sdk integrations this definition uses actually raise.
+ */
+export const SDK_ERROR_PREFIX = { dynamodb: 'DynamoDb', sfn: 'Sfn' } as const;
+
+/** Transient answers of any DynamoDB call: throttling and 5xx (the SDK names a 500 `InternalServerErrorException`). */
+export const DYNAMODB_TRANSIENT_ERRORS = [
+  'DynamoDb.ProvisionedThroughputExceededException',
+  'DynamoDb.ThrottlingException',
+  'DynamoDb.RequestLimitExceeded',
+  'DynamoDb.InternalServerErrorException',
+  'DynamoDb.InternalServerError',
 ];
+
+/** Errors UpdateTable answers while the table is busy (another index change) or at its limits: worth retrying. */
+export const DYNAMODB_BUSY_ERRORS = [
+  'DynamoDb.ResourceInUseException',
+  'DynamoDb.LimitExceededException',
+  ...DYNAMODB_TRANSIENT_ERRORS,
+];
+
+/** The lock item that keeps two executions off one table (in the control partition, never an event). */
+export const MIGRATION_LOCK_SK = `LOCK#${EVENT_ID_INDEX}-migration`;
 
 /**
  * Errors of one backfill invocation worth retrying besides the Lambda service errors LambdaInvoke
@@ -38,24 +69,44 @@ const BACKFILL_RETRYABLE = [
 ];
 
 /**
- * The Step Functions state machine of DESIGN §10: preflight -> create index -> poll until ACTIVE ->
- * backfill in a Map over scan segments -> verify -> mark verified; rolls back an index it created
- * when a later step fails. Input: `{tableName, indexName?, totalSegments, maxWritesPerSecond, pollIntervalSeconds, maxPolls}`.
+ * The Step Functions state machine of DESIGN §10: preflight -> lock the table -> create index -> poll
+ * until ACTIVE -> backfill in a Map over scan segments -> verify -> mark verified. Only a definite
+ * failure (a backfill that keeps failing, a verification report that is not ok) rolls back, and only an
+ * index this execution's UpdateTable call created; in doubt it fails and leaves the index.
+ * Input: `{tableName, indexName?, totalSegments, maxWritesPerSecond, pollIntervalSeconds, maxPolls}`.
  */
 export class EventIdIndexMigration extends Construct {
   readonly stateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: EventIdIndexMigrationProps) {
     super(scope, id);
-    const tableResource = props.table.tableArn;
-    const dynamodb = (name: string, action: string, parameters: Record<string, unknown>, resultPath: string) =>
-      new tasks.CallAwsService(this, name, {
+    if (props.tables.length === 0)
+      throw new Error('EventIdIndexMigration: tables must name at least one table; received none');
+    const tableArns = props.tables.map((table) => table.tableArn);
+    const ownedArns = (props.indexOwnedTables ?? []).map((table) => table.tableArn);
+    const stateMachineName = props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80 });
+    const dynamodb = (
+      name: string,
+      action: string,
+      parameters: Record<string, unknown>,
+      resultPath: string,
+      iamResources: string[] = tableArns,
+    ) => {
+      const task = new tasks.CallAwsService(this, name, {
         service: 'dynamodb',
         action,
         parameters,
-        iamResources: [tableResource],
+        iamResources,
         resultPath,
       });
+      return task;
+    };
+    const transientRetry = {
+      errors: DYNAMODB_TRANSIENT_ERRORS,
+      maxAttempts: 6,
+      backoffRate: 2,
+      interval: Duration.seconds(2),
+    };
 
     // DescribeTable keeping only the index names, at `resultPath`. Intrinsic functions take plain paths
     // only, so the names are projected by the result selector (the table always has inbox-index).
@@ -64,13 +115,40 @@ export class EventIdIndexMigration extends Construct {
         service: 'dynamodb',
         action: 'describeTable',
         parameters: { 'TableName.$': '$.tableName' },
-        iamResources: [tableResource],
+        iamResources: tableArns,
         resultSelector: { 'indexNames.$': '$.Table.GlobalSecondaryIndexes[*].IndexName' },
         resultPath,
       });
-      describeTable.addRetry({ errors: BUSY_ERRORS, maxAttempts: 10, backoffRate: 2, interval: Duration.seconds(2) });
+      describeTable.addRetry({ ...transientRetry, maxAttempts: 10 });
       return describeTable;
     };
+
+    // Ends. A failure is recorded at $.failure; every end after the lock was taken releases it first.
+    const failed = new sfn.Fail(this, 'Migration failed', {
+      errorPath: '$.failure.Error',
+      causePath: '$.failure.Cause',
+    });
+    const succeeded = new sfn.Succeed(this, 'Index verified', { outputPath: '$.report' });
+    const lockKey = { tenant_id: { S: CONTROL_TENANT }, sk: { S: MIGRATION_LOCK_SK } };
+    const releaseLock = (name: string, next: sfn.IChainable) => {
+      const release = dynamodb(
+        name,
+        'deleteItem',
+        {
+          'TableName.$': '$.tableName',
+          Key: lockKey,
+          ConditionExpression: 'holder = :me',
+          ExpressionAttributeValues: { ':me': { 'S.$': '$$.Execution.Id' } },
+        },
+        sfn.JsonPath.DISCARD,
+      );
+      release.addRetry(transientRetry);
+      // A lock left behind is taken over by the next execution once this one has ended.
+      release.addCatch(next, { resultPath: sfn.JsonPath.DISCARD });
+      return release.next(next);
+    };
+    const failAndRelease = releaseLock('Release the lock after failure', failed);
+    const succeedAndRelease = releaseLock('Release the lock', succeeded);
 
     // Preflight: already verified (no-op), index present from an earlier run (resume), or create it.
     const describe = describeIndexNames('Describe table', '$.describe');
@@ -84,31 +162,111 @@ export class EventIdIndexMigration extends Construct {
       },
       '$.control',
     );
-    const indexPresent = new sfn.Pass(this, 'Is the index present', {
-      parameters: {
-        'present.$': `States.ArrayContains($.describe.indexNames, '${EVENT_ID_INDEX}')`,
-      },
-      resultPath: '$.index',
-    });
+    readControl.addRetry(transientRetry);
     const alreadyDone = new sfn.Succeed(this, 'Already verified', { comment: 'Re-running after success is a no-op' });
 
-    const createdByThisRun = new sfn.Pass(this, 'Remember the index is ours', {
-      result: sfn.Result.fromBoolean(true),
-      resultPath: '$.createdByThisRun',
+    // One execution per table: a conditional put of a lock item naming this execution. A lock held by an
+    // execution that has ended (failed, stopped, timed out) is taken over; one still running refuses.
+    const lockItem = {
+      ...lockKey,
+      holder: { 'S.$': '$$.Execution.Id' },
+      locked_at: { 'S.$': '$$.Execution.StartTime' },
+    };
+    const alreadyRunning = new sfn.Pass(this, 'Another execution is migrating the table', {
+      parameters: {
+        Error: 'MigrationAlreadyRunning',
+        'Cause.$':
+          "States.Format('Execution {} is migrating table {}; wait for it to end, or stop it', $.lock.Item.holder.S, $.tableName)",
+      },
+      resultPath: '$.failure',
+    }).next(failed);
+    const lockUnknown = new sfn.Pass(this, 'Lock holder unknown', {
+      parameters: {
+        Error: 'MigrationAlreadyRunning',
+        'Cause.$':
+          "States.Format('Table {} is locked by {}, whose state could not be read; delete the lock item (sk {}) if no execution is running', $.tableName, $.lock.Item.holder.S, '" +
+          MIGRATION_LOCK_SK +
+          "')",
+      },
+      resultPath: '$.failure',
+    }).next(failed);
+    const takeLock = dynamodb(
+      'Take the lock',
+      'putItem',
+      { 'TableName.$': '$.tableName', Item: lockItem, ConditionExpression: 'attribute_not_exists(sk)' },
+      sfn.JsonPath.DISCARD,
+    );
+    takeLock.addRetry(transientRetry);
+    const readLock = dynamodb(
+      'Read the lock',
+      'getItem',
+      { 'TableName.$': '$.tableName', Key: lockKey, ConsistentRead: true },
+      '$.lock',
+    );
+    readLock.addRetry(transientRetry);
+    const describeHolder = new tasks.CallAwsService(this, 'Describe the lock holder', {
+      service: 'sfn',
+      action: 'describeExecution',
+      iamAction: 'states:DescribeExecution',
+      parameters: { 'ExecutionArn.$': '$.lock.Item.holder.S' },
+      iamResources: [
+        Stack.of(this).formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${stateMachineName}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      resultSelector: { 'status.$': '$.Status' },
+      resultPath: '$.holder',
+    });
+    describeHolder.addRetry({
+      errors: ['Sfn.ThrottlingException', 'Sfn.SfnException'],
+      maxAttempts: 6,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+    });
+    describeHolder.addCatch(lockUnknown, { resultPath: '$.holderError' });
+    const takeOverLock = dynamodb(
+      'Take over the lock',
+      'putItem',
+      {
+        'TableName.$': '$.tableName',
+        Item: lockItem,
+        ConditionExpression: 'holder = :previous',
+        ExpressionAttributeValues: { ':previous': { 'S.$': '$.lock.Item.holder.S' } },
+      },
+      sfn.JsonPath.DISCARD,
+    );
+    takeOverLock.addRetry(transientRetry);
+    takeOverLock.addCatch(readLock, {
+      errors: ['DynamoDb.ConditionalCheckFailedException'],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    // The lock vanished between the put and the read (its holder just released it): try again.
+    takeLock.addCatch(
+      readLock.next(
+        new sfn.Choice(this, 'Is the table locked?')
+          .when(sfn.Condition.isNotPresent('$.lock.Item.holder.S'), takeLock)
+          .otherwise(
+            describeHolder.next(
+              new sfn.Choice(this, 'Lock holder running?')
+                .when(sfn.Condition.stringEquals('$.holder.status', 'RUNNING'), alreadyRunning)
+                .otherwise(takeOverLock),
+            ),
+          ),
+      ),
+      { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD },
+    );
+
+    const indexPresent = new sfn.Pass(this, 'Is the index present', {
+      parameters: { 'present.$': `States.ArrayContains($.describe.indexNames, '${EVENT_ID_INDEX}')` },
+      resultPath: '$.index',
     });
     const resumed = new sfn.Pass(this, 'Resume with the existing index', {
       result: sfn.Result.fromBoolean(false),
       resultPath: '$.createdByThisRun',
     });
-    // The same UpdateTable request the handlers' tests send, with the table name from the input.
-    const { AttributeDefinitions, GlobalSecondaryIndexUpdates } = createEventIdIndexRequest('');
-    const createIndex = dynamodb(
-      'Create index',
-      'updateTable',
-      { 'TableName.$': '$.tableName', AttributeDefinitions, GlobalSecondaryIndexUpdates },
-      sfn.JsonPath.DISCARD,
-    );
-    createIndex.addRetry({ errors: BUSY_ERRORS, maxAttempts: 6, backoffRate: 2, interval: Duration.seconds(5) });
 
     // Poll until ACTIVE: Wait + DescribeTable + Choice, bounded by maxPolls (no .sync for these calls).
     const startPolling = new sfn.Pass(this, 'Start polling', { parameters: { value: 0 }, resultPath: '$.polls' });
@@ -117,20 +275,59 @@ export class EventIdIndexMigration extends Construct {
       service: 'dynamodb',
       action: 'describeTable',
       parameters: { 'TableName.$': '$.tableName' },
-      iamResources: [tableResource],
+      iamResources: tableArns,
       resultSelector: {
         'status.$': `$.Table.GlobalSecondaryIndexes[?(@.IndexName == '${EVENT_ID_INDEX}')].IndexStatus`,
       },
       resultPath: '$.indexState',
     });
+    describeIndex.addRetry({ ...transientRetry, maxAttempts: 10 });
     const countPoll = new sfn.Pass(this, 'Count the poll', {
       parameters: { 'value.$': 'States.MathAdd($.polls.value, 1)' },
       resultPath: '$.polls',
     });
+    // The index may still be building: it is left to finish, and a later run resumes with it.
     const timedOut = new sfn.Pass(this, 'Index did not become ACTIVE in time', {
-      parameters: { Error: 'IndexNotActive', Cause: 'event-id-index did not become ACTIVE within maxPolls polls' },
+      parameters: {
+        Error: 'IndexNotActive',
+        Cause: `${EVENT_ID_INDEX} did not become ACTIVE within maxPolls polls; it is left building: start again to resume with it`,
+      },
       resultPath: '$.failure',
     });
+
+    // Create: only on a table outside CloudFormation. The index is ours only once UpdateTable succeeded;
+    // a create that fails (even one whose answer was lost) leaves whatever exists alone.
+    let createBranch: sfn.IChainable;
+    if (ownedArns.length > 0) {
+      const { AttributeDefinitions, GlobalSecondaryIndexUpdates } = createEventIdIndexRequest('');
+      const createIndex = dynamodb(
+        'Create index',
+        'updateTable',
+        { 'TableName.$': '$.tableName', AttributeDefinitions, GlobalSecondaryIndexUpdates },
+        sfn.JsonPath.DISCARD,
+        ownedArns,
+      );
+      createIndex.addRetry({
+        errors: DYNAMODB_BUSY_ERRORS,
+        maxAttempts: 6,
+        backoffRate: 2,
+        interval: Duration.seconds(5),
+      });
+      createIndex.addCatch(failAndRelease, { resultPath: '$.failure' });
+      const createdByThisRun = new sfn.Pass(this, 'Remember the index is ours', {
+        result: sfn.Result.fromBoolean(true),
+        resultPath: '$.createdByThisRun',
+      });
+      createBranch = createIndex.next(createdByThisRun).next(startPolling);
+    } else {
+      createBranch = new sfn.Pass(this, 'Index not declared', {
+        parameters: {
+          Error: 'IndexNotDeclared',
+          'Cause.$': `States.Format('Table {} has no ${EVENT_ID_INDEX}: deploy the stack that declares it, then run the migration to verify it', $.tableName)`,
+        },
+        resultPath: '$.failure',
+      }).next(failAndRelease);
+    }
 
     // Backfill: one Map iteration per scan segment, each looping over its time-boxed invocations.
     const segments = new sfn.Pass(this, 'List scan segments', {
@@ -181,7 +378,7 @@ export class EventIdIndexMigration extends Construct {
       payload: sfn.TaskInput.fromObject({ 'tableName.$': '$.tableName' }),
       resultPath: '$.report',
     });
-    // The table named in the input, as every other state: the definition never names a table of its own.
+    verify.addRetry({ errors: BACKFILL_RETRYABLE, maxAttempts: 6, backoffRate: 2, interval: Duration.seconds(2) });
     const markVerified = dynamodb(
       'Mark verified',
       'putItem',
@@ -197,18 +394,13 @@ export class EventIdIndexMigration extends Construct {
       },
       sfn.JsonPath.DISCARD,
     );
-    const succeeded = new sfn.Succeed(this, 'Index verified', { outputPath: '$.report' });
+    markVerified.addRetry({ ...transientRetry, maxAttempts: 10 });
     const verificationFailed = new sfn.Pass(this, 'Verification failed', {
       parameters: { Error: 'VerificationFailed', 'Cause.$': 'States.JsonToString($.report)' },
       resultPath: '$.failure',
     });
 
-    // Rollback: only an index this run created is deleted, if it exists at all (the create call may
-    // have been refused); then fail with the original cause.
-    const failed = new sfn.Fail(this, 'Migration failed', {
-      errorPath: '$.failure.Error',
-      causePath: '$.failure.Cause',
-    });
+    // Rollback: only an index this execution's UpdateTable created is deleted, if it is still there.
     const isIndexPresent = (describeName: string, checkName: string) =>
       describeIndexNames(describeName, '$.rollback').next(
         new sfn.Pass(this, checkName, {
@@ -216,40 +408,51 @@ export class EventIdIndexMigration extends Construct {
           resultPath: '$.rollback',
         }),
       );
-    const deleteIndex = dynamodb(
-      'Delete index',
-      'updateTable',
-      { 'TableName.$': '$.tableName', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: EVENT_ID_INDEX } }] },
-      sfn.JsonPath.DISCARD,
-    );
-    deleteIndex.addRetry({ errors: BUSY_ERRORS, maxAttempts: 10, backoffRate: 2, interval: Duration.seconds(5) });
-    const waitGone = new sfn.Wait(this, 'Wait for the index to go', {
-      time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
-    });
-    waitGone
-      .next(isIndexPresent('Describe after delete', 'Is the index still there'))
-      .next(
-        new sfn.Choice(this, 'Index gone?')
-          .when(sfn.Condition.booleanEquals('$.rollback.present', false), failed)
-          .otherwise(waitGone),
+    let rollback: sfn.IChainable = failAndRelease;
+    if (ownedArns.length > 0) {
+      const deleteIndex = dynamodb(
+        'Delete index',
+        'updateTable',
+        { 'TableName.$': '$.tableName', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: EVENT_ID_INDEX } }] },
+        sfn.JsonPath.DISCARD,
+        ownedArns,
       );
-    const rollbackChoice = new sfn.Choice(this, 'Did this run create the index?')
-      .when(
-        sfn.Condition.booleanEquals('$.createdByThisRun', true),
-        isIndexPresent('Describe for rollback', 'Is there an index to delete').next(
-          new sfn.Choice(this, 'Anything to roll back?')
-            .when(sfn.Condition.booleanEquals('$.rollback.present', true), deleteIndex.next(waitGone))
-            .otherwise(failed),
-        ),
-      )
-      .otherwise(failed);
-    for (const step of [createIndex, describeIndex, backfill, verify, markVerified]) {
-      step.addCatch(rollbackChoice, { resultPath: '$.failure' });
+      deleteIndex.addRetry({
+        errors: DYNAMODB_BUSY_ERRORS,
+        maxAttempts: 10,
+        backoffRate: 2,
+        interval: Duration.seconds(5),
+      });
+      const waitGone = new sfn.Wait(this, 'Wait for the index to go', {
+        time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
+      });
+      waitGone
+        .next(isIndexPresent('Describe after delete', 'Is the index still there'))
+        .next(
+          new sfn.Choice(this, 'Index gone?')
+            .when(sfn.Condition.booleanEquals('$.rollback.present', false), failAndRelease)
+            .otherwise(waitGone),
+        );
+      rollback = new sfn.Choice(this, 'Did this run create the index?')
+        .when(
+          sfn.Condition.booleanEquals('$.createdByThisRun', true),
+          isIndexPresent('Describe for rollback', 'Is there an index to delete').next(
+            new sfn.Choice(this, 'Anything to roll back?')
+              .when(sfn.Condition.booleanEquals('$.rollback.present', true), deleteIndex.next(waitGone))
+              .otherwise(failAndRelease),
+          ),
+        )
+        .otherwise(failAndRelease);
     }
-    timedOut.next(rollbackChoice);
-    verificationFailed.next(rollbackChoice);
+    // Definite failures roll back; failures that leave the outcome in doubt (the index's state unknown,
+    // the verification not run to its end, a verified index not marked) keep the index for a rerun.
+    backfill.addCatch(rollback, { resultPath: '$.failure' });
+    verificationFailed.next(rollback);
+    for (const step of [describeIndex, verify, markVerified])
+      step.addCatch(failAndRelease, { resultPath: '$.failure' });
+    timedOut.next(failAndRelease);
 
-    const poll = startPolling
+    startPolling
       .next(wait)
       .next(describeIndex)
       .next(
@@ -264,7 +467,7 @@ export class EventIdIndexMigration extends Construct {
               .next(verify)
               .next(
                 new sfn.Choice(this, 'Verified?')
-                  .when(sfn.Condition.booleanEquals('$.report.ok', true), markVerified.next(succeeded))
+                  .when(sfn.Condition.booleanEquals('$.report.ok', true), markVerified.next(succeedAndRelease))
                   .otherwise(verificationFailed),
               ),
           )
@@ -302,21 +505,27 @@ export class EventIdIndexMigration extends Construct {
             ),
             alreadyDone,
           )
-          .otherwise(
-            indexPresent.next(
-              new sfn.Choice(this, 'Index present?')
-                .when(sfn.Condition.booleanEquals('$.index.present', true), resumed.next(poll))
-                .otherwise(createdByThisRun.next(createIndex).next(poll)),
-            ),
-          ),
+          .otherwise(takeLock),
       );
+    takeLock.next(indexPresent);
+    takeOverLock.next(indexPresent);
+    indexPresent.next(
+      new sfn.Choice(this, 'Index present?')
+        .when(sfn.Condition.booleanEquals('$.index.present', true), resumed.next(startPolling))
+        .otherwise(createBranch),
+    );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(checkIndexName),
       timeout: Duration.hours(24),
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'ExecutionLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+        destination: new logs.LogGroup(this, 'ExecutionLogs', {
+          // Step Functions delivers logs through CloudWatch vended logs: the group's name must carry this prefix.
+          logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+          retention: logs.RetentionDays.ONE_MONTH,
+        }),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },

@@ -21,8 +21,12 @@ export function synthesizedMigrationDefinition(tableName: string): AslDefinition
   const stack = new Stack(new App(), 'LocalMigration', { env: { account: PLACEHOLDER_ACCOUNT, region: 'us-east-1' } });
   const fn = (id: string): lambda.IFunction =>
     lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:${PLACEHOLDER_ACCOUNT}:function:${id}`);
+  // Locally every table is outside CloudFormation: the migration may create (and roll back) the index.
+  const table = dynamodb.Table.fromTableName(stack, 'Events', tableName);
   new EventIdIndexMigration(stack, 'Migration', {
-    table: dynamodb.Table.fromTableName(stack, 'Events', tableName),
+    tables: [table],
+    indexOwnedTables: [table],
+    stateMachineName: 'event-id-index-migration',
     backfillFunction: fn('backfill'),
     verifyFunction: fn('verify'),
   });

@@ -1,16 +1,27 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { lambdaBundling } from '../../api/infra/lambda-bundling';
+import { EVENT_ID_INDEX } from '../../api/src/store/table-schemas';
 import { EventIdIndexMigration } from './event-id-index-migration';
 
 export interface MigrationStackProps extends StackProps {
-  /** The events table the migration adds `event-id-index` to. */
+  /**
+   * The stage's events table. Its `event-id-index` is declared by CloudFormation: the migration verifies
+   * and marks it, and may neither create nor delete it (no UpdateTable on this table).
+   */
   readonly eventsTable: ITable;
+  /**
+   * Names of events tables outside CloudFormation in this account and region that the migration serves in
+   * full: it may add `event-id-index` to them and roll it back. Default none.
+   */
+  readonly legacyTableNames?: string[];
 }
 
 /** The event-id-index migration: its state machine and the two functions its Lambda tasks call. */
@@ -19,28 +30,62 @@ export class MigrationStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MigrationStackProps) {
     super(scope, id, props);
+    const legacyTables = (props.legacyTableNames ?? []).map((name, i) => {
+      if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(name)) {
+        throw new Error(
+          `MigrationStack: legacyTableNames[${i}] must be a DynamoDB table name; received ${JSON.stringify(name)}`,
+        );
+      }
+      return dynamodb.Table.fromTableName(this, `LegacyTable${i}`, name);
+    });
+    const tables = [props.eventsTable, ...legacyTables];
     const entry = path.join(__dirname, '..', 'src', 'lambda.ts');
-    const handlerFunction = (name: string, handler: string, timeout: Duration): NodejsFunction =>
-      new NodejsFunction(this, name, {
+    const handlerFunction = (name: string, handler: string, timeout: Duration): NodejsFunction => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
+      // An inline grant on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on *).
+      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      return new NodejsFunction(this, name, {
         entry,
         handler,
+        role,
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
         timeout,
         tracing: lambda.Tracing.ACTIVE,
-        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
+        logGroup,
         bundling: lambdaBundling(),
       });
+    };
     const backfill = handlerFunction('Backfill', 'backfill', Duration.minutes(5));
     const verify = handlerFunction('Verify', 'verify', Duration.minutes(15));
-    props.eventsTable.grant(backfill, 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable');
-    props.eventsTable.grant(verify, 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:DescribeTable');
+    const tableArns = tables.map((table) => table.tableArn);
+    backfill.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable'],
+        resources: tableArns,
+      }),
+    );
+    // Verification reads the table and the one index it verifies, nothing else.
+    verify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:DescribeTable'],
+        resources: [...tableArns, ...tableArns.map((arn) => `${arn}/index/${EVENT_ID_INDEX}`)],
+      }),
+    );
 
     this.migration = new EventIdIndexMigration(this, 'EventIdIndexMigration', {
-      table: props.eventsTable,
+      tables,
+      indexOwnedTables: legacyTables,
       backfillFunction: backfill,
       verifyFunction: verify,
+      stateMachineName: `${this.stackName}-event-id-index`,
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.migration.stateMachine.stateMachineArn });
 
@@ -50,9 +95,9 @@ export class MigrationStack extends Stack {
         reason: 'X-Ray trace writes and Step Functions log delivery do not support resource-level permissions',
       },
       {
-        // The table arrives as a cross-stack import named after the API stack.
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${Stack.of(props.eventsTable).stackName}:ExportsOutputFnGetAttEventsTableD24865E5Arn2808B4A2/index/*]`,
-        reason: 'Verification queries event-id-index, which this migration creates',
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.stackName}-event-id-index:*]`,
+        reason:
+          "The table lock reads the state of the execution holding it: any execution of this stack's own state machine",
       },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<Verify04AA6CE7.Arn>:*]',
@@ -64,16 +109,10 @@ export class MigrationStack extends Stack {
       },
     );
     for (const fn of [backfill, verify]) {
-      Validations.of(fn).acknowledge(
-        {
-          id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: 'AWSLambdaBasicExecutionRole only allows the function to write its own logs',
-        },
-        {
-          id: 'AwsSolutions::AwsSolutions-L1',
-          reason: 'The project targets Node.js 22 (nodejs22.x), the runtime its local toolchain and tests use',
-        },
-      );
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason: 'The project targets Node.js 22 (nodejs22.x), the runtime its local toolchain and tests use',
+      });
     }
   }
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import {
+  DeleteItemCommand,
   DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
@@ -7,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { SDK_ERROR_PREFIX } from '../../infra/event-id-index-migration';
 import type { AslDefinition } from '../../infra/migration-definition';
 import type { ProgressEvent } from '../cli/migration-progress';
 import { backfillSegment, verifyEventIdIndex } from '../handlers';
@@ -51,25 +54,79 @@ export interface LocalMigrationOptions {
 /** One Lambda task's function: payload in, result out. */
 export type LambdaTask = (payload: unknown) => Promise<unknown>;
 
-/** Step Functions matches Retry/Catch on `<Service>.<Exception>` for SDK integrations. */
-function asStatesError(error: unknown): Error {
-  const source = error as { name?: string; message?: string };
-  const failure = new Error(source.message ?? String(error));
-  failure.name =
-    source.name && /Exception$|Error$/.test(source.name) && !source.name.includes('.')
-      ? `DynamoDB.${source.name}`
-      : (source.name ?? 'Error');
-  return failure;
+/**
+ * The error name Step Functions gives a failed service call, by integration kind: an AWS SDK integration
+ * (`arn:aws:states:::aws-sdk:dynamodb:getItem`) prefixes the service name in Pascal case (`DynamoDb.`,
+ * `Sfn.`), an optimized one (`arn:aws:states:::dynamodb:getItem`) `DynamoDB.`. Errors that are not the
+ * service's answer (a network failure) keep their name.
+ */
+export function statesErrorName(resource: string, error: unknown): string {
+  const source = error as { name?: string; $metadata?: unknown };
+  const name = source.name ?? 'Error';
+  if (source.$metadata === undefined) return name;
+  const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):/.exec(resource);
+  if (sdk) {
+    const service = sdk[1] as keyof typeof SDK_ERROR_PREFIX;
+    // The JavaScript SDK calls DynamoDB's 500 `InternalServerError`; the SDK Step Functions uses, `...Exception`.
+    const aws = service === 'dynamodb' && name === 'InternalServerError' ? 'InternalServerErrorException' : name;
+    return `${SDK_ERROR_PREFIX[service] ?? service}.${aws}`;
+  }
+  if (resource.startsWith('arn:aws:states:::dynamodb:')) return `DynamoDB.${name}`;
+  return name;
 }
 
-function sdk<I, O>(call: (input: I) => Promise<O>): (input: unknown) => Promise<never> {
-  return async (input) => {
+/** The DynamoDB actions the definition calls, sent with the SDK. */
+function dynamodbAction(client: DynamoDBClient, action: string): ((input: never) => Promise<unknown>) | undefined {
+  switch (action) {
+    case 'describeTable':
+      return (input) => client.send(new DescribeTableCommand(input));
+    case 'getItem':
+      return (input) => client.send(new GetItemCommand(input));
+    case 'putItem':
+      return (input) => client.send(new PutItemCommand(input));
+    case 'deleteItem':
+      return (input) => client.send(new DeleteItemCommand(input));
+    case 'updateTable':
+      return (input) => client.send(new UpdateTableCommand(input));
+    default:
+      return undefined;
+  }
+}
+
+/** Executions running in this process: what a local `sfn:describeExecution` answers from. */
+const runningLocally = new Set<string>();
+
+/** Answers a service-integration Task locally, raising errors named as Step Functions names them. */
+function serviceTask(resource: string, client: DynamoDBClient): ((input: unknown) => Promise<unknown>) | undefined {
+  const call = async (send: () => Promise<unknown>): Promise<never> => {
     try {
-      return JSON.parse(JSON.stringify(await call(input as I))) as never;
+      return JSON.parse(JSON.stringify(await send())) as never;
     } catch (error) {
-      throw asStatesError(error);
+      const failure = new Error((error as { message?: string }).message ?? String(error));
+      failure.name = statesErrorName(resource, error);
+      throw failure;
     }
   };
+  const action = /^arn:aws:states:::(?:aws-sdk:)?(dynamodb|sfn):(\w+)$/.exec(resource);
+  if (!action) return undefined;
+  const [, service, name] = action;
+  if (service === 'sfn' && name === 'describeExecution') {
+    // A local execution is RUNNING while this process runs it; any other has ended (or never ran here).
+    return (input) => {
+      const arn = (input as { ExecutionArn: string }).ExecutionArn;
+      return Promise.resolve({ ExecutionArn: arn, Status: runningLocally.has(arn) ? 'RUNNING' : 'ABORTED' });
+    };
+  }
+  const send = service === 'dynamodb' ? dynamodbAction(client, name ?? '') : undefined;
+  if (!send) return undefined;
+  return (input) => call(() => send(input as never));
+}
+
+/** Every Task state of the definition, the Map's item processor included. */
+function taskStates(definition: AslDefinition): [string, Record<string, unknown>][] {
+  return [...Object.entries(definition.States), ...Object.entries(backfillProcessorStates(definition))].filter(
+    ([, state]) => state.Type === 'Task',
+  );
 }
 
 /**
@@ -82,17 +139,12 @@ export async function runMigrationLocally(
   options: LocalMigrationOptions,
 ): Promise<unknown> {
   const { client, doc } = options;
-  const describe = sdk((i: object) => client.send(new DescribeTableCommand(i as never)));
-  const updateTable = sdk((i: object) => client.send(new UpdateTableCommand(i as never)));
-  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
-    'Describe table': describe,
-    'Describe index': describe,
-    'Describe for rollback': describe,
-    'Describe after delete': describe,
-    'Read control record': sdk((i: object) => client.send(new GetItemCommand(i as never))),
-    'Create index': updateTable,
-    'Delete index': updateTable,
-    'Mark verified': sdk((i: object) => client.send(new PutItemCommand(i as never))),
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, state] of taskStates(options.definition)) {
+    const handler = serviceTask(String(state.Resource), client);
+    if (handler) handlers[name] = handler;
+  }
+  const lambdaHandlers: Record<string, (input: unknown) => Promise<unknown>> = {
     'Backfill segment': async (payload) => {
       if (options.lambdaTasks) {
         const result = (await options.lambdaTasks.backfill(payload)) as { scanned: number; updated: number };
@@ -125,20 +177,22 @@ export async function runMigrationLocally(
         settleMs: options.verifySettleMs ?? 1000,
       }),
   };
+  Object.assign(handlers, lambdaHandlers);
   const states = Object.entries(options.definition.States);
   const waits = states.filter(([, state]) => state.Type === 'Wait').map(([name]) => name);
-  const retried = [...states, ...Object.entries(backfillProcessorStates(options.definition))]
+  const retried = taskStates(options.definition)
     .filter(([, state]) => Array.isArray(state.Retry))
     .map(([name]) => name);
   const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
   const started = new Date().toISOString();
-  const executionName = `local-${started.replace(/[^0-9]/g, '')}`;
+  const executionName = `local-${started.replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const executionArn = `arn:aws:states:local:000000000000:execution:event-id-index-migration:${executionName}`;
   const execution = machine.run(
     { pollIntervalSeconds: 1, ...input },
     {
       // The context Step Functions would provide; the runner does not fill it in by itself.
       context: {
-        Execution: { Id: `local:${executionName}`, Name: executionName, StartTime: started, RoleArn: 'local' },
+        Execution: { Id: executionArn, Name: executionName, StartTime: started, RoleArn: 'local' },
         State: { Name: '', EnteredTime: started, RetryCount: 0 },
         StateMachine: { Id: 'local:event-id-index-migration', Name: 'event-id-index-migration' },
       },
@@ -153,8 +207,10 @@ export async function runMigrationLocally(
       },
     },
   );
+  runningLocally.add(executionArn);
+  const ended = execution.result.finally(() => runningLocally.delete(executionArn));
   const onProgress = options.onProgress;
-  if (!onProgress) return execution.result;
+  if (!onProgress) return ended;
   const lastError = new Map<string, string>();
   const forwarding = (async () => {
     for await (const event of execution.eventLogs) {
@@ -164,7 +220,7 @@ export async function runMigrationLocally(
     }
   })();
   try {
-    return await execution.result;
+    return await ended;
   } finally {
     await forwarding;
   }

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import { aslFromTemplate } from '../../infra/migration-definition';
 
 interface AslState {
   Type: string;
+  Resource?: string;
   Next?: string;
   Retry?: { ErrorEquals: string[] }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
@@ -36,7 +37,8 @@ describe('EventIdIndexMigration', () => {
       code: lambda.Code.fromInline('exports.handler = async () => ({})'),
     });
   new EventIdIndexMigration(stack, 'Migration', {
-    table,
+    tables: [table],
+    indexOwnedTables: [table],
     backfillFunction: fn('Backfill'),
     verifyFunction: fn('Verify'),
   });
@@ -67,8 +69,68 @@ describe('EventIdIndexMigration', () => {
       GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'event-id-index', Projection: { ProjectionType: 'ALL' } } }],
     });
     expect(create?.Retry?.[0]?.ErrorEquals).toEqual(
-      expect.arrayContaining(['DynamoDB.ResourceInUseException', 'DynamoDB.LimitExceededException']),
+      expect.arrayContaining(['DynamoDb.ResourceInUseException', 'DynamoDb.LimitExceededException']),
     );
+  });
+
+  it('matches the error names each integration raises: DynamoDb.* for aws-sdk:dynamodb, DynamoDB.* only for optimized ones', () => {
+    const all = { ...States, ...(States.Backfill?.ItemProcessor?.States ?? {}) };
+    const tasks = Object.entries(all).filter(([, state]) => state.Type === 'Task');
+    const named = tasks.flatMap(([name, state]) =>
+      [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((rule) =>
+        rule.ErrorEquals.filter((error) => error.includes('.') && !error.startsWith('States.')).map((error) => ({
+          name,
+          resource: state.Resource ?? '',
+          error,
+        })),
+      ),
+    );
+    expect(named.length).toBeGreaterThan(10);
+    for (const { name, resource, error } of named) {
+      const sdk = /^arn:aws:states:::aws-sdk:(dynamodb|sfn):/.exec(resource)?.[1];
+      const expected =
+        sdk === 'dynamodb'
+          ? 'DynamoDb.'
+          : sdk === 'sfn'
+            ? 'Sfn.'
+            : resource.includes(':::dynamodb:')
+              ? 'DynamoDB.'
+              : 'Lambda.';
+      expect({ name, error: error.slice(0, error.indexOf('.') + 1) }).toEqual({ name, error: expected });
+    }
+  });
+
+  it.each([
+    'Describe table',
+    'Read control record',
+    'Take the lock',
+    'Describe index',
+    'Mark verified',
+    'Release the lock',
+  ])('%s retries DynamoDB throttling and 5xx', (step) => {
+    expect(States[step]?.Retry?.flatMap((retry) => retry.ErrorEquals)).toEqual(
+      expect.arrayContaining([
+        'DynamoDb.ProvisionedThroughputExceededException',
+        'DynamoDb.InternalServerErrorException',
+      ]),
+    );
+  });
+
+  it('takes a per-table lock before it creates anything, and refuses while its holder runs', () => {
+    expect(States['Already verified?']?.Default).toBe('Take the lock');
+    expect(States['Take the lock']?.Next).toBe('Is the index present');
+    expect(States['Take the lock']?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], Next: 'Read the lock' }),
+    ]);
+    expect(States['Describe the lock holder']?.Resource).toBe('arn:aws:states:::aws-sdk:sfn:describeExecution');
+    expect(States['Lock holder running?']?.Choices).toEqual([
+      expect.objectContaining({ StringEquals: 'RUNNING', Next: 'Another execution is migrating the table' }),
+    ]);
+  });
+
+  it('counts the index as its own only after UpdateTable succeeded', () => {
+    expect(States['Create index']?.Next).toBe('Remember the index is ours');
+    expect(States['Create index']?.Catch?.[0]?.Next).toBe('Release the lock after failure');
   });
 
   it('polls with Wait, DescribeTable and a bounded Choice', () => {
@@ -93,14 +155,12 @@ describe('EventIdIndexMigration', () => {
     );
   });
 
-  it('sends every failure after the index may exist to the rollback, which deletes only an index this run created', () => {
-    for (const step of ['Create index', 'Describe index', 'Backfill', 'Verify index', 'Mark verified']) {
-      expect(States[step]?.Catch?.[0]?.Next).toBe('Did this run create the index?');
-    }
+  it('rolls back only on a definite failure (backfill, verification report), deleting only an index this run created', () => {
+    expect(States.Backfill?.Catch?.[0]?.Next).toBe('Did this run create the index?');
+    expect(States['Verification failed']?.Next).toBe('Did this run create the index?');
     expect(States['Delete index']?.Parameters).toMatchObject({
       GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'event-id-index' } }],
     });
-    // The create call may have been refused: the rollback looks before it deletes.
     expect(States['Did this run create the index?']?.Choices).toEqual([
       expect.objectContaining({ Variable: '$.createdByThisRun', BooleanEquals: true, Next: 'Describe for rollback' }),
     ]);
@@ -108,10 +168,50 @@ describe('EventIdIndexMigration', () => {
     expect(States['Is the index still there']?.Next).toBe('Index gone?');
   });
 
+  it.each(['Create index', 'Describe index', 'Verify index', 'Mark verified'])(
+    'fails without deleting the index when %s fails (the outcome is in doubt)',
+    (step) => {
+      expect(States[step]?.Catch?.map((c) => c.Next)).toEqual(['Release the lock after failure']);
+    },
+  );
+
+  it('leaves an index that did not become ACTIVE in time building', () => {
+    expect(States['Index did not become ACTIVE in time']?.Next).toBe('Release the lock after failure');
+  });
+
+  it('never creates or deletes the index of a table CloudFormation declares it on', () => {
+    const cfnStack = new Stack(new App(), 'StackTable');
+    const stackTable = new dynamodb.Table(cfnStack, 'Events', {
+      partitionKey: { name: 'tenant_id', type: dynamodb.AttributeType.STRING },
+    });
+    const stub = (id: string) =>
+      new lambda.Function(cfnStack, id, {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+      });
+    new EventIdIndexMigration(cfnStack, 'Migration', {
+      tables: [stackTable],
+      backfillFunction: stub('Backfill'),
+      verifyFunction: stub('Verify'),
+    });
+    const cfnTemplate = Template.fromStack(cfnStack);
+    const states = definitionOf(cfnTemplate).States;
+    expect(Object.values(states).filter((state) => state.Resource?.endsWith(':updateTable'))).toEqual([]);
+    expect(states['Index not declared']?.Next).toBe('Release the lock after failure');
+    expect(JSON.stringify(cfnTemplate.findResources('AWS::IAM::Policy'))).not.toMatch(/updateTable/i);
+  });
+
   it('logs executions and traces them with X-Ray', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+    });
+  });
+
+  it('delivers its logs to a group under /aws/vendedlogs/states/', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
     });
   });
 });

@@ -1,4 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
 import { addTriggersApiStacks } from '../../../cdk-stacks';
@@ -35,15 +38,61 @@ describe('MigrationStack', () => {
     });
   });
 
-  it('runs the state machine with execution logging and tracing, and lets it change only the events table', () => {
+  it('lets verification read event-id-index by name, no other index', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/index/event-id-index');
+    expect(policies).not.toContain('/index/*');
+  });
+
+  it('gives the functions inline grants on their own log groups, not AWSLambdaBasicExecutionRole', () => {
+    expect(JSON.stringify(template.findResources('AWS::IAM::Role'))).not.toContain('AWSLambdaBasicExecutionRole');
+    for (const name of ['Backfill', 'Verify']) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${name}Logs`), 'Arn'] },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('delivers the execution logs to a vended-logs group named after the state machine', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/vendedlogs/states/TriggersApi-Test-Migration-event-id-index',
+    });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'TriggersApi-Test-Migration-event-id-index',
+    });
+  });
+
+  it("never changes the stack table's indexes: no UpdateTable without legacy tables", () => {
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toMatch(/updateTable/i);
+  });
+
+  it('grants UpdateTable on the legacy tables named in context migrationLegacyTables, and on them only', () => {
+    const legacyApp = new App({
+      context: { 'aws:cdk:bundling-stacks': [], migrationLegacyTables: 'legacy-events-a,legacy-events-b' },
+    });
+    const legacy = Template.fromStack(addTriggersApiStacks(legacyApp, { stage: 'Test', version: '0' }).migration);
+    const statement = Object.values(legacy.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) =>
+          (policy as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } })
+            .Properties.PolicyDocument.Statement,
+      )
+      .find((s) => s.Action === 'dynamodb:updateTable');
+    expect(JSON.stringify(statement?.Resource)).toMatch(/table\/legacy-events-a.*table\/legacy-events-b/);
+    expect(JSON.stringify(statement?.Resource)).not.toContain('ImportValue');
+  });
+
+  it('runs the state machine with execution logging and tracing', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
-    });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:updateTable', Resource: Match.anyValue() })]),
-      },
     });
   });
 
@@ -61,5 +110,27 @@ describe('MigrationStack', () => {
       AlarmDescription: Match.stringLikeRegexp('Runbook: https://.*#migration-failed'),
       AlarmActions: [Match.anyValue()],
     });
+  });
+
+  it.each([
+    ['the stack table only', ''],
+    ['legacy tables as well', 'legacy-events-a'],
+  ])('passes the AwsSolutions checks with %s, each acknowledgement matching a real finding', (_, legacyTables) => {
+    const checked = new App({ context: { 'aws:cdk:bundling-stacks': [], migrationLegacyTables: legacyTables } });
+    const stacks = addTriggersApiStacks(checked, { stage: 'Checked', version: '0.0.0-test' });
+    Validations.of(stacks.migration).addPlugins(new AwsSolutionsChecks(stacks.migration));
+    const assembly = checked.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { acknowledgedId?: string }[];
+      }[];
+    };
+    expect(report.pluginReports[0]?.violations).toEqual([]);
+    expect(report.pluginReports[0]?.conclusion).toBe('success');
+    const acknowledged = (report.pluginReports[0]?.suppressedViolations ?? []).map((v) => v.acknowledgedId);
+    expect(acknowledged.some((id) => id?.includes('IAM4'))).toBe(false);
+    expect(acknowledged.some((id) => id?.includes('/index/*'))).toBe(false);
   });
 });

@@ -311,7 +311,7 @@ describe('the migration end to end, with the API serving the table', () => {
       proxy.mode = 'limit-exceeded';
       const outcome = await migrate(scenario, proxied);
       expect(failureOf(outcome)).toEqual({
-        error: 'DynamoDB.LimitExceededException',
+        error: 'DynamoDb.LimitExceededException',
         cause: expect.stringMatching(/online index/),
       });
       expect(retriesOf(outcome, 'Create index')).toBe(6);

@@ -1,12 +1,38 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../../api/src/engine/embedded-engine';
 import { createDynamoDbClients, type DynamoDbClients } from '../../../api/src/store/dynamodb-client';
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
+import { startFaultProxy, type FaultProxy } from '../../../api/test/support/fault-proxy';
+import { CONTROL_TENANT } from '../../../api/src/store/event-id-index-control';
+import { MIGRATION_LOCK_SK } from '../../infra/event-id-index-migration';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
-import { runMigrationLocally } from '../../src/local/run-migration-locally';
+import type { ProgressEvent } from '../../src/cli/migration-progress';
+import { runMigrationLocally, statesErrorName } from '../../src/local/run-migration-locally';
+
+describe('statesErrorName: errors named as Step Functions names them, per integration kind', () => {
+  const sdkError = (name: string) => Object.assign(new Error('x'), { name, $metadata: {} });
+  it.each([
+    ['arn:aws:states:::aws-sdk:dynamodb:updateTable', 'ResourceInUseException', 'DynamoDb.ResourceInUseException'],
+    ['arn:aws:states:::aws-sdk:dynamodb:putItem', 'InternalServerError', 'DynamoDb.InternalServerErrorException'],
+    ['arn:aws:states:::aws-sdk:sfn:describeExecution', 'ExecutionDoesNotExist', 'Sfn.ExecutionDoesNotExist'],
+    [
+      'arn:aws:states:::dynamodb:putItem',
+      'ConditionalCheckFailedException',
+      'DynamoDB.ConditionalCheckFailedException',
+    ],
+  ])('%s raises %s as %s', (resource, name, expected) => {
+    expect(statesErrorName(resource, sdkError(name))).toBe(expected);
+  });
+
+  it('keeps the name of an error that is not the service answering (a network failure)', () => {
+    expect(statesErrorName('arn:aws:states:::aws-sdk:dynamodb:getItem', new TypeError('socket hang up'))).toBe(
+      'TypeError',
+    );
+  });
+});
 
 /** The synthesized state machine, executed by aws-local-stepfunctions against the embedded engine. */
 describe('the migration state machine run locally', () => {
@@ -64,5 +90,152 @@ describe('the migration state machine run locally', () => {
     await expect(run(tableName)).rejects.toThrow(/VerificationFailed|missingEventId/);
     expect(await indexNames(tableName)).not.toContainEqual(expect.stringMatching(/^event-id-index/));
     expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('absent');
+  }, 60_000);
+
+  async function lockHolder(tableName: string): Promise<unknown> {
+    const { Item } = await db.doc.send(
+      new GetCommand({ TableName: tableName, Key: { tenant_id: CONTROL_TENANT, sk: MIGRATION_LOCK_SK } }),
+    );
+    return Item?.holder;
+  }
+
+  it('refuses a second execution on the same table while the first runs; the first finishes and keeps its index', async () => {
+    const tableName = await legacyTable(200);
+    const [first, second] = await Promise.allSettled([run(tableName), run(tableName)]);
+    const outcomes = [first, second].map((outcome) => outcome.status).sort();
+    expect(outcomes).toEqual(['fulfilled', 'rejected']);
+    const refused = [first, second].find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(String(refused.reason)).toMatch(/MigrationAlreadyRunning|is migrating table/);
+    expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
+    expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+    expect(await lockHolder(tableName)).toBeUndefined();
+  }, 60_000);
+
+  it('takes over a lock left by an execution that has ended', async () => {
+    const tableName = await legacyTable(20);
+    await db.doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { tenant_id: CONTROL_TENANT, sk: MIGRATION_LOCK_SK, holder: 'arn:aws:states:local:0:execution:m:gone' },
+      }),
+    );
+    await expect(run(tableName)).resolves.toMatchObject({ ok: true });
+    expect(await lockHolder(tableName)).toBeUndefined();
+  }, 60_000);
+
+  describe('with faults injected between the state machine and the engine', () => {
+    let proxy: FaultProxy;
+    let proxied: DynamoDbClients;
+
+    beforeEach(async () => {
+      proxy = await startFaultProxy(engine.endpoint);
+      // One attempt per call: the state machine's own retries are what these tests are about.
+      proxied = createDynamoDbClients({ region: 'us-east-1', endpoint: proxy.endpoint, maxAttempts: 1 });
+    });
+    afterEach(async () => {
+      proxied.client.destroy();
+      await proxy.close();
+    });
+
+    async function runProxied(tableName: string, maxPolls = 100) {
+      const progress: ProgressEvent[] = [];
+      const result = await runMigrationLocally(
+        { tableName, totalSegments: 3, maxWritesPerSecond: 5000, maxPolls },
+        {
+          client: proxied.client,
+          doc: proxied.doc,
+          definition: synthesizedMigrationDefinition(tableName),
+          waitMs: 50,
+          retryIntervalMs: 10,
+          onProgress: (event) => progress.push(event),
+        },
+      ).catch((error: unknown) => ({ rejected: String(error) }));
+      const failed = progress.find((event) => event.kind === 'failed');
+      const retries = (state: string) => progress.filter((e) => e.kind === 'retry' && e.state === state).length;
+      return { result, failed, retries, progress };
+    }
+
+    /** Answers the first `operation` call after the index creation with throttling, once. */
+    async function throttleOnceAfterCreate(operation: string): Promise<void> {
+      await proxy.received('UpdateTable');
+      proxy.operations = [operation];
+      proxy.mode = 'throttle';
+      await proxy.received(operation);
+      proxy.reset();
+    }
+
+    it.each([
+      ['Describe index', 'DescribeTable'],
+      ['Mark verified', 'PutItem'],
+    ])(
+      'retries a throttled %s (named DynamoDb.*, as AWS names it) and finishes with the index',
+      async (state, operation) => {
+        const tableName = await legacyTable(30);
+        const [outcome] = await Promise.all([runProxied(tableName), throttleOnceAfterCreate(operation)]);
+        expect(outcome.failed).toBeUndefined();
+        expect(outcome.result).toMatchObject({ ok: true });
+        expect(outcome.retries(state)).toBe(1);
+        expect(outcome.progress).toContainEqual(
+          expect.objectContaining({ kind: 'retry', state, error: 'DynamoDb.ProvisionedThroughputExceededException' }),
+        );
+        expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
+        expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+      },
+      60_000,
+    );
+
+    it('fails without deleting when Mark verified keeps failing: the verified index stays for a rerun', async () => {
+      const tableName = await legacyTable(30);
+      const faults = (async () => {
+        await proxy.received('UpdateTable');
+        proxy.operations = ['PutItem'];
+        proxy.mode = 'server-error';
+      })();
+      const [outcome] = await Promise.all([runProxied(tableName), faults]);
+      expect(outcome.failed).toMatchObject({ kind: 'failed', error: 'DynamoDb.InternalServerErrorException' });
+      expect(outcome.retries('Mark verified')).toBe(10);
+      expect(outcome.progress).not.toContainEqual({ kind: 'state', name: 'Delete index' });
+      expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
+      proxy.reset();
+      await expect(run(tableName)).resolves.toMatchObject({ ok: true });
+    }, 60_000);
+
+    it('fails with the AWS error name, deleting nothing, when the index creation is refused', async () => {
+      const tableName = await legacyTable(10);
+      proxy.operations = ['UpdateTable'];
+      proxy.mode = 'limit-exceeded';
+      const outcome = await runProxied(tableName);
+      expect(outcome.failed).toMatchObject({ error: 'DynamoDb.LimitExceededException' });
+      expect(outcome.retries('Create index')).toBe(6);
+      expect(outcome.progress).not.toContainEqual({ kind: 'state', name: 'Remember the index is ours' });
+      expect(outcome.progress).not.toContainEqual({ kind: 'state', name: 'Delete index' });
+      expect(await lockHolder(tableName)).toBeUndefined();
+    }, 60_000);
+  });
+
+  it('leaves an index that is not ACTIVE after maxPolls building (IndexNotActive), and a rerun resumes with it', async () => {
+    const slow = await startEmbeddedEngine({ port: 0, mode: 'in-process', indexCreateMs: 3000, indexDeleteMs: 50 });
+    const slowDb = createDynamoDbClients({ region: 'us-east-1', endpoint: slow.endpoint });
+    try {
+      const tables = { events: 'slow-events', apiKeys: 'slow-keys' };
+      await ensureTables(slowDb.client, slowDb.doc, tables, { legacy: true });
+      await seedLegacyEvents(slowDb.doc, { tableName: tables.events, count: 10, tenants: ['acme'] });
+      const options = {
+        client: slowDb.client,
+        doc: slowDb.doc,
+        definition: synthesizedMigrationDefinition(tables.events),
+        waitMs: 20,
+      };
+      const input = { tableName: tables.events, totalSegments: 2, maxWritesPerSecond: 5000 };
+      await expect(runMigrationLocally({ ...input, maxPolls: 1 }, options)).rejects.toThrow(
+        /IndexNotActive|did not become ACTIVE/,
+      );
+      const { Table } = await slowDb.client.send(new DescribeTableCommand({ TableName: tables.events }));
+      expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toContain('event-id-index');
+      await expect(runMigrationLocally({ ...input, maxPolls: 1000 }, options)).resolves.toMatchObject({ ok: true });
+    } finally {
+      slowDb.client.destroy();
+      await slow.close();
+    }
   }, 60_000);
 });
