@@ -11,8 +11,11 @@ export const ALARM_FIELDS = [
   'evaluationPeriods',
   'datapointsToAlarm',
   'metric',
+  'treatMissingData',
   'alarmRule',
   'actionsSuppressor',
+  'suppressionExtension',
+  'notifies',
 ] as const;
 
 export type AlarmField = (typeof ALARM_FIELDS)[number];
@@ -44,6 +47,8 @@ function compositeSettings(properties: Record<string, unknown>): Partial<Record<
   return withoutUndefined({
     alarmRule: text(properties.AlarmRule),
     actionsSuppressor: text(properties.ActionsSuppressor),
+    suppressionExtension: text(properties.ActionsSuppressorExtensionPeriod),
+    notifies: text(properties.AlarmActions),
   });
 }
 
@@ -59,6 +64,8 @@ function metricSettings(properties: Record<string, unknown>): Partial<Record<Ala
     period: text(properties.Period) ?? joined(stats.map((stat) => stat.Period)),
     evaluationPeriods: text(properties.EvaluationPeriods),
     datapointsToAlarm: text(properties.DatapointsToAlarm),
+    treatMissingData: text(properties.TreatMissingData),
+    notifies: text(properties.AlarmActions),
     metric: text(properties.MetricName) ?? (returned ? text(returned.Expression ?? metricNameOf(returned)) : undefined),
   });
 }

@@ -14,8 +14,11 @@ const FIELD_HEADINGS: Readonly<Record<AlarmField, string>> = {
   evaluationPeriods: 'Evaluation periods',
   datapointsToAlarm: 'Datapoints to alarm',
   metric: 'Metric',
+  treatMissingData: 'Missing data',
   alarmRule: 'Rule',
   actionsSuppressor: 'Suppressed by',
+  suppressionExtension: 'Suppressed after recovery (s)',
+  notifies: 'Notifies',
 };
 
 const ADDED_ALARM_COLUMNS: readonly AlarmField[] = [

@@ -107,6 +107,41 @@ describe('compareSloTemplates', () => {
     });
   });
 
+  it('reports where a composite notifies and how long it stays suppressed after recovery', () => {
+    const composite = (topic: string, extension: number) => ({
+      Monitoring: {
+        Resources: {
+          Medium: {
+            Type: 'AWS::CloudWatch::CompositeAlarm',
+            Properties: {
+              AlarmName: 'medium-burn',
+              AlarmRule: 'ALARM(a) AND ALARM(b)',
+              AlarmActions: [{ Ref: topic }],
+              ActionsSuppressor: { 'Fn::GetAtt': ['Fast', 'Arn'] },
+              ActionsSuppressorExtensionPeriod: extension,
+            },
+          },
+        },
+      },
+    });
+
+    const report = compareSloTemplates(
+      { templates: composite('AlarmTopic', 60), spec: {} },
+      { templates: composite('PageTopic', 2100), spec: {} },
+    );
+
+    expect(report.alarms.changed).toEqual([
+      {
+        key: 'medium-burn',
+        kind: 'composite',
+        changes: [
+          { field: 'suppressionExtension', oldValue: '60', newValue: '2100' },
+          { field: 'notifies', oldValue: '${AlarmTopic}', newValue: '${PageTopic}' },
+        ],
+      },
+    ]);
+  });
+
   it('warns instead of failing when a dashboard body is not JSON', () => {
     const templates = {
       Monitoring: {
