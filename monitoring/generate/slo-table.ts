@@ -75,11 +75,11 @@ export function renderSloTable(spec: SloSpec): string {
     `Objective alarms open tickets; a period with fewer than ${policy.objectiveAlarms.minimumRequestsPerPeriod} ` +
       'requests does not count towards them (the burn-rate tiers cover quiet hours).',
     '',
-    `Burn-rate tiers over a ${policy.sloPeriodInDays}-day error budget. A window fires only with at least ` +
-      `${policy.minimumBadRequestsPerWindow} bad requests' worth of traffic, and never below ` +
-      `${policy.minimumRequestsPerWindow} requests: the requests needed per window are given for a 0.1 % and a ` +
-      '5 % budget (99.9 % success, p95 latency). A slower tier is suppressed while a faster one fires and for ' +
-      'the time given after it recovers.',
+    `Burn-rate tiers over a ${policy.sloPeriodInDays}-day error budget. A window fires only when it holds ` +
+      `enough requests that crossing the tier's factor takes at least ${policy.minimumBadRequestsPerWindow} bad ` +
+      `ones, and never with fewer than ${policy.minimumRequestsPerWindow} requests; the requests needed are ` +
+      'given for a 0.1 % and a 5 % budget (99.9 % success, p95 latency). A slower tier is suppressed while a ' +
+      'faster one fires and for the time given after it recovers.',
     '',
     markdownTable(
       [
