@@ -154,7 +154,12 @@ describe('deploy.yml', () => {
       },
     },
     inputs: {},
-    vars: { ALARM_EMAIL: '', AWS_DEPLOY_ROLE_ARN: 'arn:aws:iam::1:role/deploy', AWS_REGION: 'eu-west-1' },
+    vars: {
+      ALARM_EMAIL: '',
+      TICKET_EMAIL: '',
+      AWS_DEPLOY_ROLE_ARN: 'arn:aws:iam::1:role/deploy',
+      AWS_REGION: 'eu-west-1',
+    },
   });
 
   it(`runs when the CI workflow ('${ciName}') completes on main, and on nothing else`, () => {
