@@ -372,13 +372,73 @@ export class EventIdIndexMigration extends Construct {
     });
     backfill.itemProcessor(backfillLoop);
 
-    const verify = new tasks.LambdaInvoke(this, 'Verify index', {
+    // Verify: start (index ACTIVE, one cutoff) -> a Map over the scan segments, each looping over
+    // time-boxed invocations like the backfill -> finish (sums, sampled lookups). Counts that disagree
+    // while all else holds are taken again after a pause (an event deleted between the two counts).
+    const verifyTask = (name: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.verifyFunction,
+        payloadResponseOnly: true,
+        payload: sfn.TaskInput.fromObject(payload),
+        resultPath,
+      });
+      task.addRetry({ errors: BACKFILL_RETRYABLE, maxAttempts: 6, backoffRate: 2, interval: Duration.seconds(2) });
+      return task;
+    };
+    const firstCount = new sfn.Pass(this, 'First count', {
+      parameters: { countAttempts: 0 },
+      resultPath: '$.verification',
+    });
+    const startVerification = verifyTask(
+      'Verify index',
+      {
+        phase: 'start',
+        'tableName.$': '$.tableName',
+        'totalSegments.$': '$.totalSegments',
+        'countAttempts.$': '$.verification.countAttempts',
+      },
+      '$.verification',
+    );
+    const verifySegmentOnce = new tasks.LambdaInvoke(this, 'Verify segment', {
       lambdaFunction: props.verifyFunction,
       payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({ 'tableName.$': '$.tableName' }),
-      resultPath: '$.report',
     });
-    verify.addRetry({ errors: BACKFILL_RETRYABLE, maxAttempts: 6, backoffRate: 2, interval: Duration.seconds(2) });
+    verifySegmentOnce.addRetry({
+      errors: BACKFILL_RETRYABLE,
+      maxAttempts: 6,
+      backoffRate: 2,
+      interval: Duration.seconds(2),
+    });
+    const verifySegments = new sfn.Map(this, 'Verify segments', {
+      itemsPath: '$.plan.segments',
+      itemSelector: {
+        phase: 'segment',
+        'tableName.$': '$.tableName',
+        'segment.$': '$$.Map.Item.Value',
+        'totalSegments.$': '$.totalSegments',
+        'countedBefore.$': '$.verification.countedBefore',
+        'sampleSize.$': '$.verification.segmentSampleSize',
+      },
+      resultPath: '$.verifiedSegments',
+    });
+    verifySegments.itemProcessor(
+      verifySegmentOnce.next(
+        new sfn.Choice(this, 'Segment verified?')
+          .when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, 'Segment counted'))
+          .otherwise(verifySegmentOnce),
+      ),
+    );
+    const finishVerification = verifyTask(
+      'Finish verification',
+      { phase: 'finish', 'start.$': '$.verification', 'segments.$': '$.verifiedSegments' },
+      '$.report',
+    );
+    const countAgain = new sfn.Pass(this, 'Count again', {
+      parameters: { 'countAttempts.$': '$.report.countAttempts' },
+      resultPath: '$.verification',
+    });
+    const settle = new sfn.Wait(this, 'Let the index settle', { time: sfn.WaitTime.duration(Duration.seconds(5)) });
+    const verify = firstCount.next(startVerification).next(verifySegments).next(finishVerification);
     const markVerified = dynamodb(
       'Mark verified',
       'putItem',
@@ -448,8 +508,9 @@ export class EventIdIndexMigration extends Construct {
     // the verification not run to its end, a verified index not marked) keep the index for a rerun.
     backfill.addCatch(rollback, { resultPath: '$.failure' });
     verificationFailed.next(rollback);
-    for (const step of [describeIndex, verify, markVerified])
+    for (const step of [describeIndex, startVerification, verifySegments, finishVerification, markVerified]) {
       step.addCatch(failAndRelease, { resultPath: '$.failure' });
+    }
     timedOut.next(failAndRelease);
 
     startPolling
@@ -468,6 +529,10 @@ export class EventIdIndexMigration extends Construct {
               .next(
                 new sfn.Choice(this, 'Verified?')
                   .when(sfn.Condition.booleanEquals('$.report.ok', true), markVerified.next(succeedAndRelease))
+                  .when(
+                    sfn.Condition.booleanEquals('$.report.recount', true),
+                    countAgain.next(settle).next(startVerification),
+                  )
                   .otherwise(verificationFailed),
               ),
           )

@@ -2,8 +2,9 @@ import { createDynamoDbClients } from '../../api/src/store/dynamodb-client';
 import {
   backfillSegment,
   verifyEventIdIndex,
+  verifyStep,
   type BackfillSegmentResult,
-  type VerifyEventIdIndexReport,
+  type VerifyStepEvent,
 } from './handlers';
 
 // The Lambda entry point: clients are built once per execution environment.
@@ -35,8 +36,24 @@ export async function backfill(event: BackfillEvent): Promise<BackfillSegmentRes
   });
 }
 
-/** Verifies `event-id-index` (complete, counts agree, sampled lookups succeed). */
-export async function verify(event: { tableName: string }): Promise<VerifyEventIdIndexReport> {
+/** Each verification segment invocation hands back its progress after this long (the function's timeout is 15 min). */
+const VERIFY_SEGMENT_BUDGET_MS = 10 * 60_000;
+const VERIFY_SETTLE_MS = 5000;
+
+/**
+ * One step of the segmented verification (`phase`: start, segment, finish), as the state machine runs it;
+ * without `phase`, the whole verification in one invocation (small tables, manual checks).
+ */
+export async function verify(event: VerifyStepEvent | { tableName: string }): Promise<unknown> {
+  if ('phase' in event) {
+    return verifyStep(event, {
+      client: clients.client,
+      doc: clients.doc,
+      sampleSize: VERIFY_SAMPLE_SIZE,
+      settleMs: VERIFY_SETTLE_MS,
+      timeBudgetMs: VERIFY_SEGMENT_BUDGET_MS,
+    });
+  }
   return verifyEventIdIndex({
     doc: clients.doc,
     client: clients.client,

@@ -236,6 +236,8 @@ async function follow(executionArn: string, deps: MigrateDeps, options: FollowOp
   const sfn = deps.sfn();
   const printer = new ProgressPrinter(deps.out);
   const seen = new Set<number>();
+  // The Map state last entered: the backfill's Map reports segments, the verification's does not.
+  let lastMap: string | undefined;
   for (;;) {
     let nextToken: string | undefined;
     do {
@@ -243,7 +245,8 @@ async function follow(executionArn: string, deps: MigrateDeps, options: FollowOp
       for (const event of page.events ?? []) {
         if (event.id === undefined || seen.has(event.id)) continue;
         seen.add(event.id);
-        const progress = toProgressEvent(event);
+        if (event.type === 'MapStateEntered') lastMap = event.stateEnteredEventDetails?.name;
+        const progress = toProgressEvent(event, lastMap);
         if (progress) printer.handle(progress);
       }
       nextToken = page.nextToken;
@@ -262,13 +265,20 @@ async function follow(executionArn: string, deps: MigrateDeps, options: FollowOp
   }
 }
 
+/** The verification's Map state: its iterations are not backfill segments. */
+const VERIFY_MAP = 'Verify segments';
+
 /** What an execution history event means to the operator, if anything. */
-function toProgressEvent(event: HistoryEvent): ProgressEvent | undefined {
+function toProgressEvent(event: HistoryEvent, lastMap: string | undefined): ProgressEvent | undefined {
   switch (event.type) {
     case 'MapStateStarted':
-      return { kind: 'backfill-started', segments: event.mapStateStartedEventDetails?.length ?? 0 };
+      return lastMap === VERIFY_MAP
+        ? undefined
+        : { kind: 'backfill-started', segments: event.mapStateStartedEventDetails?.length ?? 0 };
     case 'MapIterationSucceeded':
-      return { kind: 'segment-done' };
+      return (event.mapIterationSucceededEventDetails?.name ?? lastMap) === VERIFY_MAP
+        ? undefined
+        : { kind: 'segment-done' };
     case 'LambdaFunctionSucceeded': {
       const output = JSON.parse(event.lambdaFunctionSucceededEventDetails?.output ?? '{}') as {
         scanned?: unknown;

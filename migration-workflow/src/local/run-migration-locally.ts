@@ -12,7 +12,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { SDK_ERROR_PREFIX } from '../../infra/event-id-index-migration';
 import type { AslDefinition } from '../../infra/migration-definition';
 import type { ProgressEvent } from '../cli/migration-progress';
-import { backfillSegment, verifyEventIdIndex } from '../handlers';
+import { backfillSegment, verifyStep, type VerifyStepEvent } from '../handlers';
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
@@ -37,6 +37,10 @@ export interface LocalMigrationOptions {
   /** Writes in flight per segment (default 4, as the Lambda function). */
   backfillWriteConcurrency?: number;
   sampleSize?: number;
+  /** Time budget of one verification segment invocation (default 2 s). */
+  verifyBudgetMs?: number;
+  /** Items per verification Scan page (default: 1 MB pages). */
+  verifyPageSize?: number;
   /** Verification's settle time (default 1 s: the embedded engine updates its indexes with the write). */
   verifySettleMs?: number;
   /** Every Retry waits this long instead of its interval and backoff (default: as defined). */
@@ -124,7 +128,7 @@ function serviceTask(resource: string, client: DynamoDBClient): ((input: unknown
 
 /** Every Task state of the definition, the Map's item processor included. */
 function taskStates(definition: AslDefinition): [string, Record<string, unknown>][] {
-  return [...Object.entries(definition.States), ...Object.entries(backfillProcessorStates(definition))].filter(
+  return [...Object.entries(definition.States), ...Object.entries(mapProcessorStates(definition))].filter(
     ([, state]) => state.Type === 'Task',
   );
 }
@@ -167,16 +171,19 @@ export async function runMigrationLocally(
       options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
       return result;
     },
-    'Verify index': async (payload) =>
-      options.lambdaTasks?.verify(payload) ??
-      verifyEventIdIndex({
-        doc,
-        client,
-        tableName: (payload as { tableName: string }).tableName,
-        sampleSize: options.sampleSize ?? 25,
-        settleMs: options.verifySettleMs ?? 1000,
-      }),
   };
+  // The three verification steps call the one verify function, which tells them apart by `phase`.
+  const verify = async (payload: unknown) =>
+    options.lambdaTasks?.verify(payload) ??
+    verifyStep(payload as VerifyStepEvent, {
+      client,
+      doc,
+      sampleSize: options.sampleSize ?? 25,
+      settleMs: options.verifySettleMs ?? 1000,
+      timeBudgetMs: options.verifyBudgetMs ?? 2000,
+      ...(options.verifyPageSize && { pageSize: options.verifyPageSize }),
+    });
+  for (const name of ['Verify index', 'Verify segment', 'Finish verification']) lambdaHandlers[name] = verify;
   Object.assign(handlers, lambdaHandlers);
   const states = Object.entries(options.definition.States);
   const waits = states.filter(([, state]) => state.Type === 'Wait').map(([name]) => name);
@@ -226,10 +233,12 @@ export async function runMigrationLocally(
   }
 }
 
-/** The states of the Map's item processor (the per-segment loop). */
-function backfillProcessorStates(definition: AslDefinition): Record<string, Record<string, unknown>> {
-  const processor = definition.States.Backfill?.ItemProcessor as { States?: Record<string, Record<string, unknown>> };
-  return processor?.States ?? {};
+/** The states of the Map states' item processors (the per-segment loops). */
+function mapProcessorStates(definition: AslDefinition): Record<string, Record<string, unknown>> {
+  const processors = Object.values(definition.States).map(
+    (state) => (state.ItemProcessor as { States?: Record<string, Record<string, unknown>> } | undefined)?.States ?? {},
+  );
+  return Object.assign({}, ...processors) as Record<string, Record<string, unknown>>;
 }
 
 function toProgressEvent(
@@ -239,11 +248,11 @@ function toProgressEvent(
 ): ProgressEvent | undefined {
   switch (event.type) {
     case 'StateEntered':
-      return event.state.type === 'Map'
+      return event.state.name === 'Backfill'
         ? { kind: 'backfill-started', segments: totalSegments }
         : { kind: 'state', name: event.state.name };
     case 'MapIterationSucceeded':
-      return { kind: 'segment-done' };
+      return event.parentState.name === 'Backfill' ? { kind: 'segment-done' } : undefined;
     case 'StateRetried':
       return {
         kind: 'retry',

@@ -89,7 +89,11 @@ describe('the migration bundles, run by the synthesized state machine', () => {
     // The payloads the state machine sent, as the functions received them.
     expect(backfillPayloads).toContainEqual({ tableName, segment: 0, totalSegments: 3, maxWritesPerSecond: 5000 });
     expect(new Set(backfillPayloads.map((p) => (p as { segment: number }).segment))).toEqual(new Set([0, 1, 2]));
-    expect(verifyPayloads).toEqual([{ tableName }]);
+    // Verification in three steps: start, one loop per segment, finish.
+    expect(verifyPayloads[0]).toEqual({ phase: 'start', tableName, totalSegments: 3, countAttempts: 0 });
+    const segmentPayloads = verifyPayloads.filter((p) => (p as { phase: string }).phase === 'segment');
+    expect(new Set(segmentPayloads.map((p) => (p as { segment: number }).segment))).toEqual(new Set([0, 1, 2]));
+    expect(verifyPayloads.at(-1)).toMatchObject({ phase: 'finish', start: { tableName }, segments: expect.any(Array) });
   }, 120_000);
 
   it('fails a backfill of a missing table with an error Step Functions can match by name', async () => {

@@ -168,12 +168,28 @@ describe('EventIdIndexMigration', () => {
     expect(States['Is the index still there']?.Next).toBe('Index gone?');
   });
 
-  it.each(['Create index', 'Describe index', 'Verify index', 'Mark verified'])(
-    'fails without deleting the index when %s fails (the outcome is in doubt)',
-    (step) => {
-      expect(States[step]?.Catch?.map((c) => c.Next)).toEqual(['Release the lock after failure']);
-    },
-  );
+  it('verifies in a Map over the scan segments, each looping until done, then counts again only when asked', () => {
+    expect(States['Verify segments']?.Type).toBe('Map');
+    const inner = States['Verify segments']?.ItemProcessor?.States ?? {};
+    expect(inner['Segment verified?']?.Default).toBe('Verify segment');
+    expect(States['Verify index']?.Next).toBe('Verify segments');
+    expect(States['Verify segments']?.Next).toBe('Finish verification');
+    expect(States['Verified?']?.Choices).toEqual([
+      expect.objectContaining({ Variable: '$.report.ok', Next: 'Mark verified' }),
+      expect.objectContaining({ Variable: '$.report.recount', Next: 'Count again' }),
+    ]);
+  });
+
+  it.each([
+    'Create index',
+    'Describe index',
+    'Verify index',
+    'Verify segments',
+    'Finish verification',
+    'Mark verified',
+  ])('fails without deleting the index when %s fails (the outcome is in doubt)', (step) => {
+    expect(States[step]?.Catch?.map((c) => c.Next)).toEqual(['Release the lock after failure']);
+  });
 
   it('leaves an index that did not become ACTIVE in time building', () => {
     expect(States['Index did not become ACTIVE in time']?.Next).toBe('Release the lock after failure');

@@ -92,6 +92,35 @@ describe('the migration state machine run locally', () => {
     expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('absent');
   }, 60_000);
 
+  it('verifies a table too large for one verification invocation in segments that continue where they stopped', async () => {
+    const tableName = await legacyTable(400);
+    const progress: ProgressEvent[] = [];
+    const report = await runMigrationLocally(
+      { tableName, totalSegments: 3, maxWritesPerSecond: 5000, maxPolls: 100 },
+      {
+        client: db.client,
+        doc: db.doc,
+        definition: synthesizedMigrationDefinition(tableName),
+        waitMs: 50,
+        // One page of 25 items per invocation: each segment needs several.
+        verifyBudgetMs: 1,
+        verifyPageSize: 25,
+        onProgress: (event) => progress.push(event),
+      },
+    );
+    expect(report).toMatchObject({
+      ok: true,
+      eventItems: 400,
+      indexedItems: 400,
+      missingEventId: 0,
+      sampleFailures: [],
+    });
+    const invocations = progress.filter((event) => event.kind === 'state' && event.name === 'Verify segment').length;
+    // 400 items and 400 index entries in pages of 25 (a filtered page may hold fewer): at least 32 pages.
+    expect(invocations).toBeGreaterThanOrEqual(32);
+    expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+  }, 60_000);
+
   async function lockHolder(tableName: string): Promise<unknown> {
     const { Item } = await db.doc.send(
       new GetCommand({ TableName: tableName, Key: { tenant_id: CONTROL_TENANT, sk: MIGRATION_LOCK_SK } }),
