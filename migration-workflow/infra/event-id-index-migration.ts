@@ -53,6 +53,25 @@ export const DYNAMODB_BUSY_ERRORS = [
   ...DYNAMODB_TRANSIENT_ERRORS,
 ];
 
+/**
+ * Most scan segments per execution: an inline Map runs at most 40 iterations at once, and every segment
+ * must run at once for the write-rate share each takes (`maxWritesPerSecond / totalSegments`) to hold.
+ */
+export const MAX_SEGMENTS = 40;
+
+/** How long an execution may run before Step Functions stops it (a standard workflow allows a year). */
+export const EXECUTION_TIMEOUT_DAYS = 7;
+
+/** True when `path` holds a number from `min` to `max`. */
+function numberInRange(path: string, min: number, max: number): sfn.Condition {
+  return sfn.Condition.and(
+    sfn.Condition.isPresent(path),
+    sfn.Condition.isNumeric(path),
+    sfn.Condition.numberGreaterThanEquals(path, min),
+    sfn.Condition.numberLessThanEquals(path, max),
+  );
+}
+
 /** The lock item that keeps two executions off one table (in the control partition, never an event). */
 export const MIGRATION_LOCK_SK = `LOCK#${EVENT_ID_INDEX}-migration`;
 
@@ -558,7 +577,27 @@ export class EventIdIndexMigration extends Construct {
           cause: `This state machine builds ${EVENT_ID_INDEX}, the index the API reads; indexName must be ${EVENT_ID_INDEX}`,
         }),
       )
-      .otherwise(describe);
+      .otherwise(
+        // Every input checked before anything reads or changes the table.
+        new sfn.Choice(this, 'Valid input?')
+          .when(
+            sfn.Condition.and(
+              sfn.Condition.isPresent('$.tableName'),
+              sfn.Condition.isString('$.tableName'),
+              numberInRange('$.totalSegments', 1, MAX_SEGMENTS),
+              numberInRange('$.maxWritesPerSecond', 1, 100_000),
+              numberInRange('$.pollIntervalSeconds', 1, 3600),
+              numberInRange('$.maxPolls', 1, 100_000),
+            ),
+            describe,
+          )
+          .otherwise(
+            new sfn.Fail(this, 'Invalid input', {
+              error: 'InvalidMigrationInput',
+              cause: `Input must hold tableName (a string), totalSegments (1 to ${MAX_SEGMENTS}), maxWritesPerSecond (1 to 100000), pollIntervalSeconds (1 to 3600) and maxPolls (1 to 100000)`,
+            }),
+          ),
+      );
     describe
       .next(readControl)
       .next(
@@ -583,7 +622,9 @@ export class EventIdIndexMigration extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(checkIndexName),
-      timeout: Duration.hours(24),
+      // Long enough for the largest backfill the limits allow (docs/MIGRATION.md, "Limits"); a timed-out
+      // execution runs no Catch, so its index is left for the next run to resume with.
+      timeout: Duration.days(EXECUTION_TIMEOUT_DAYS),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'ExecutionLogs', {

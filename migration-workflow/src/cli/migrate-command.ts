@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { DynamoDbClients } from '../../../api/src/store/dynamodb-client';
 import { EVENT_ID_INDEX } from '../../../api/src/store/table-schemas';
+import { MAX_SEGMENTS } from '../../infra/event-id-index-migration';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import { runMigrationLocally, type LocalMigrationInput } from '../local/run-migration-locally';
 import { ProgressPrinter, type ProgressEvent } from './migration-progress';
@@ -18,7 +19,7 @@ import { executionSummary, followAgainText, outcomeSummary, stillRunningSummary 
 export const USAGE = `Usage: npm run migrate -- <command> [options]
 
 Commands:
-  start --table <name> [--index event-id-index] [--segments 8] [--rate 1000] [--follow] [--local]
+  start --table <name> [--index event-id-index] [--segments 8 (1-40)] [--rate 1000] [--follow] [--local]
                          start the event-id-index migration of a table (--local: run the same state
                          machine here against DYNAMODB_ENDPOINT / the embedded engine; --follow
                          streams its progress; --rate: backfill writes per second, all segments
@@ -105,8 +106,18 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
       const table = values.table;
       const segments = Number(values.segments);
       const rate = Number(values.rate);
-      if (!table || !Number.isInteger(segments) || segments < 1 || !Number.isInteger(rate) || rate < 1) {
-        deps.err('start needs --table <name>, and --segments/--rate must be positive whole numbers');
+      if (
+        !table ||
+        !Number.isInteger(segments) ||
+        segments < 1 ||
+        segments > MAX_SEGMENTS ||
+        !Number.isInteger(rate) ||
+        rate < 1 ||
+        rate > 100_000
+      ) {
+        deps.err(
+          `start needs --table <name>; --segments must be a whole number from 1 to ${MAX_SEGMENTS}, --rate one from 1 to 100000`,
+        );
         return 2;
       }
       if (values.index !== EVENT_ID_INDEX) {

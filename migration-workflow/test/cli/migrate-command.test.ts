@@ -63,6 +63,12 @@ describe('npm run migrate against Step Functions (client double)', () => {
   const sfn = mockClient(SFNClient);
   beforeEach(() => sfn.reset());
 
+  it.each([['0'], ['41'], ['2.5']])('refuses --segments %s without starting anything', async (segments) => {
+    const { deps } = harness();
+    expect(await runMigrateCommand(['start', '--table', 'events', '--segments', segments], deps)).toBe(2);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('starts an execution with the table, segments and write rate as input', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
     const { deps, out } = harness();

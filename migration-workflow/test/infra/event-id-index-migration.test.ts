@@ -56,8 +56,16 @@ describe('EventIdIndexMigration', () => {
     expect(States['Unsupported index']).toMatchObject({ Type: 'Fail', Error: 'UnsupportedIndex' });
   });
 
+  it('checks its input before the preflight, and runs for up to 7 days', () => {
+    expect(States['Supported index?']?.Default).toBe('Valid input?');
+    expect(States['Valid input?']?.Default).toBe('Invalid input');
+    expect(States['Invalid input']).toMatchObject({ Type: 'Fail', Error: 'InvalidMigrationInput' });
+    expect(JSON.stringify(States['Valid input?']?.Choices)).toContain('"NumericLessThanEquals":40');
+    expect(aslFromTemplate(template).TimeoutSeconds).toBe(7 * 24 * 3600);
+  });
+
   it('starts with the preflight and ends in success, a no-op, or a failure', () => {
-    expect(States['Supported index?']?.Default).toBe('Describe table');
+    expect((States['Valid input?']?.Choices as { Next: string }[])[0]?.Next).toBe('Describe table');
     expect(States['Already verified']?.Type).toBe('Succeed');
     expect(States['Index verified']?.Type).toBe('Succeed');
     expect(States['Migration failed']?.Type).toBe('Fail');

@@ -121,6 +121,33 @@ describe('the migration state machine run locally', () => {
     expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
   }, 60_000);
 
+  it.each([
+    ['more segments than run at once', { totalSegments: 41 }],
+    ['no segments', { totalSegments: 0 }],
+    ['a write rate as text', { maxWritesPerSecond: '100' }],
+  ])(
+    'refuses input with %s before it reads or changes the table',
+    async (_, bad) => {
+      const tableName = await legacyTable(5);
+      const progress: ProgressEvent[] = [];
+      await expect(
+        runMigrationLocally(
+          { tableName, totalSegments: 3, maxWritesPerSecond: 5000, maxPolls: 100, ...(bad as object) },
+          {
+            client: db.client,
+            doc: db.doc,
+            definition: synthesizedMigrationDefinition(tableName),
+            waitMs: 50,
+            onProgress: (event) => progress.push(event),
+          },
+        ),
+      ).rejects.toThrow(/InvalidMigrationInput|totalSegments \(1 to 40\)/);
+      expect(progress).not.toContainEqual({ kind: 'state', name: 'Describe table' });
+      expect(await indexNames(tableName)).not.toContainEqual(expect.stringMatching(/^event-id-index/));
+    },
+    30_000,
+  );
+
   async function lockHolder(tableName: string): Promise<unknown> {
     const { Item } = await db.doc.send(
       new GetCommand({ TableName: tableName, Key: { tenant_id: CONTROL_TENANT, sk: MIGRATION_LOCK_SK } }),
