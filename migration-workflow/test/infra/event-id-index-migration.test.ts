@@ -141,6 +141,30 @@ describe('EventIdIndexMigration', () => {
     expect(States['Create index']?.Catch?.[0]?.Next).toBe('Release the lock after failure');
   });
 
+  it('loops through the states docs/MIGRATION.md counts history events for (Limits)', () => {
+    const backfill = States.Backfill?.ItemProcessor?.States ?? {};
+    const verify = States['Verify segments']?.ItemProcessor?.States ?? {};
+    const types = (states: Record<string, AslState>, names: string[]) => names.map((name) => states[name]?.Type);
+    // A backfill invocation: Task 5 events, Choice 2, Pass 2 = 9.
+    expect(types(backfill, ['Backfill segment', 'Segment finished?', 'Carry on from the last key'])).toEqual([
+      'Task',
+      'Choice',
+      'Pass',
+    ]);
+    expect(backfill['Carry on from the last key']?.Next).toBe('Backfill segment');
+    // A verification invocation: Task 5, Choice 2 = 7.
+    expect(
+      Object.values(verify)
+        .map((state) => state.Type)
+        .sort(),
+    ).toEqual(['Choice', 'Succeed', 'Task']);
+    // A poll while not ACTIVE: Wait 2, Task 5, Choice 2, Pass 2, Choice 2 = 13.
+    expect(
+      types(States, ['Wait for the index', 'Describe index', 'Index ACTIVE?', 'Count the poll', 'Out of polls?']),
+    ).toEqual(['Wait', 'Task', 'Choice', 'Pass', 'Choice']);
+    expect(States['Out of polls?']?.Default).toBe('Wait for the index');
+  });
+
   it('polls with Wait, DescribeTable and a bounded Choice', () => {
     expect(States['Wait for the index']?.Type).toBe('Wait');
     expect(States['Describe index']?.Next).toBe('Index ACTIVE?');
