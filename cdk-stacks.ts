@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import type { ApiLimits } from './api/infra/api-limits';
 import { ApiStack } from './api/infra/api-stack';
 import { MigrationStack } from './migration-workflow/infra/migration-stack';
 import { MonitoringStack } from './monitoring/monitoring-stack';
@@ -15,6 +16,13 @@ export interface TriggersApiStacksOptions {
   migrationLegacyTables?: string[];
   /** Default: the project's SLO spec. */
   spec?: SloSpec;
+  /**
+   * Whether the stage always has traffic: an ingestion silence then pages instead of opening a ticket
+   * (context `trafficExpected=true|false`; default: true for `Production` only).
+   */
+  trafficExpected?: boolean;
+  /** Throttling and reserved concurrency of the stage (context `throttleRatePerSecond`, `throttleBurst`, `reservedConcurrency`). */
+  apiLimits?: Partial<ApiLimits>;
 }
 
 /** Adds one stage's stacks to an app: the API, the index migration, and their monitoring. */
@@ -23,7 +31,8 @@ export function addTriggersApiStacks(
   options: TriggersApiStacksOptions,
 ): { api: ApiStack; migration: MigrationStack; monitoring: MonitoringStack } {
   const { stage } = options;
-  const api = new ApiStack(app, `TriggersApi-${stage}`, { stage, version: options.version });
+  const limits = options.apiLimits ?? contextLimits(app);
+  const api = new ApiStack(app, `TriggersApi-${stage}`, { stage, version: options.version, limits });
   const migration = new MigrationStack(app, `TriggersApi-${stage}-Migration`, {
     eventsTable: api.eventsTable,
     legacyTableNames: options.migrationLegacyTables ?? contextList(app, 'migrationLegacyTables'),
@@ -37,6 +46,7 @@ export function addTriggersApiStacks(
     apiKeysTable: api.apiKeysTable,
     logGroup: api.logGroup,
     migrationStateMachine: migration.migration.stateMachine,
+    trafficExpected: options.trafficExpected ?? contextBoolean(app, 'trafficExpected') ?? stage === 'Production',
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
     ...(options.ticketEmail ? { ticketEmail: options.ticketEmail } : {}),
   });
@@ -48,4 +58,23 @@ function contextList(app: App, name: string): string[] {
   const value: unknown = app.node.tryGetContext(name);
   if (Array.isArray(value)) return value.map(String);
   return typeof value === 'string' && value.trim() !== '' ? value.split(',').map((item) => item.trim()) : [];
+}
+
+/** The API limits given as context numbers; absent ones keep their defaults (checked by the ApiStack). */
+function contextLimits(app: App): Partial<ApiLimits> {
+  const limits: Partial<Record<keyof ApiLimits, number>> = {};
+  for (const name of ['throttleRatePerSecond', 'throttleBurst', 'reservedConcurrency'] as const) {
+    const value: unknown = app.node.tryGetContext(name);
+    if (value !== undefined && value !== '') limits[name] = Number(value);
+  }
+  return limits;
+}
+
+/** A `true`/`false` context value; undefined when unset. */
+function contextBoolean(app: App, name: string): boolean | undefined {
+  const value: unknown = app.node.tryGetContext(name);
+  if (value === undefined || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${name} must be true or false; got ${JSON.stringify(value)}`);
 }

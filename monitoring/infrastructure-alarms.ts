@@ -11,13 +11,19 @@ import { describeAlarm, type SeverityActions } from './alarm-naming';
 import type { SloMetrics } from './slo-metrics';
 import { alertingPolicy, type AlertSeverity, type SloSpec } from './slo-spec';
 
-/** Severity of each infrastructure alarm: what users see at the front door pages, the rest tickets. */
+/**
+ * Severity of each infrastructure alarm: 5xx the API never recorded page (nothing else sees them), the
+ * function's own errors and throttles ticket. Ingestion going silent pages where traffic never stops
+ * (`trafficExpected`), and tickets elsewhere: an idle staging stage is not an incident.
+ */
 export const INFRASTRUCTURE_ALARM_SEVERITY = {
   apiGateway5xx: 'page',
-  ingestionAbsent: 'page',
   lambdaErrors: 'ticket',
   lambdaThrottles: 'ticket',
 } as const satisfies Record<string, AlertSeverity>;
+
+/** Unrecorded 5xx a period must hold before the gateway alarm counts it: one stray failure is not an outage. */
+export const MINIMUM_UNRECORDED_5XX = 5;
 
 export interface InfrastructureAlarmsProps {
   readonly spec: SloSpec;
@@ -26,6 +32,8 @@ export interface InfrastructureAlarmsProps {
   readonly actions: SeverityActions;
   readonly handler: IFunction;
   readonly httpApi: HttpApi;
+  /** Whether the stage always has traffic (production): then an ingestion silence pages, otherwise it tickets. */
+  readonly trafficExpected: boolean;
 }
 
 /** API Gateway 5xx rate, Lambda errors and throttles, and an alarm when ingestion stops. */
@@ -60,13 +68,21 @@ export class InfrastructureAlarms extends Construct {
         alarmName: `${alarmNamePrefix}-api-gateway-5xx-rate`,
         alarmDescription: describe(
           INFRASTRUCTURE_ALARM_SEVERITY.apiGateway5xx,
-          `HTTP API: 5xx rate above ${maximumPercent} % as API Gateway answered, in ${window} ` +
-            `(periods with fewer than ${minimumRequestsPerPeriod} requests do not count).`,
+          `HTTP API: 5xx that API Gateway answered but the API never recorded (crashes, timeouts, init ` +
+            `failures, throttles) above ${maximumPercent} % of requests, in ${window} (periods with fewer than ` +
+            `${minimumRequestsPerPeriod} requests or ${MINIMUM_UNRECORDED_5XX} such 5xx do not count). 5xx the ` +
+            `API recorded are the burn-rate alarms' to page.`,
           'api-gateway-errors',
         ),
         metric: new MathExpression({
-          expression: `IF(requests >= ${minimumRequestsPerPeriod}, 100 * errors / requests, 0)`,
-          usingMetrics: { errors: gateway('5xx'), requests: gateway('Count') },
+          expression:
+            `IF(requests >= ${minimumRequestsPerPeriod} AND (FILL(gateway5xx, 0) - FILL(recorded5xx, 0)) >= ${MINIMUM_UNRECORDED_5XX}, ` +
+            '100 * (FILL(gateway5xx, 0) - FILL(recorded5xx, 0)) / requests, 0)',
+          usingMetrics: {
+            gateway5xx: gateway('5xx'),
+            recorded5xx: props.metrics.totalServerErrorCount(period),
+            requests: gateway('Count'),
+          },
           period,
         }),
         threshold: maximumPercent,
@@ -107,13 +123,14 @@ export class InfrastructureAlarms extends Construct {
     );
 
     // Silence must not read as healthy: no ingestion data at all is breaching.
+    const ingestionAbsent: AlertSeverity = props.trafficExpected ? 'page' : 'ticket';
     this.add(
-      props.actions[INFRASTRUCTURE_ALARM_SEVERITY.ingestionAbsent],
+      props.actions[ingestionAbsent],
       new Alarm(this, 'IngestionAbsent', {
         ...common,
         alarmName: `${alarmNamePrefix}-ingestion-absent`,
         alarmDescription: describe(
-          INFRASTRUCTURE_ALARM_SEVERITY.ingestionAbsent,
+          ingestionAbsent,
           `${spec.ingestion.endpoint}: no event accepted in ${window} (missing data counts as none).`,
           'ingestion-absent',
         ),

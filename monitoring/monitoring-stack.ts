@@ -40,6 +40,11 @@ export interface MonitoringStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Subscribed to the ticket topic instead of `alarmEmail` (default: `alarmEmail`). */
   readonly ticketEmail?: string;
+  /**
+   * Whether the stage always has traffic, as production does (default true): then no event accepted for
+   * three periods pages; otherwise (a staging stage that sits idle) it opens a ticket.
+   */
+  readonly trafficExpected?: boolean;
   /** The event-id-index migration: a failed execution raises an alarm. */
   readonly migrationStateMachine?: IStateMachine;
 }
@@ -110,6 +115,7 @@ export class MonitoringStack extends Stack {
       actions,
       handler: props.handler,
       httpApi: props.httpApi,
+      trafficExpected: props.trafficExpected ?? true,
     });
 
     if (props.migrationStateMachine) {
@@ -171,7 +177,8 @@ export class MonitoringStack extends Stack {
     Annotations.of(topic).addWarningV2(
       `triggers-api:monitoring.no-${severity}-subscriber`,
       `The ${severity} topic has no subscriber: every ${severity} alarm of this stage reaches no one. ` +
-        `Deploy with -c alarmEmail=<address>, or subscribe the topic (${topic.node.path}) another way.`,
+        `Deploy with -c alarmEmail=<address>${severity === 'ticket' ? ' (or -c ticketEmail=<address>)' : ''}, ` +
+        `or subscribe the topic (${topic.node.path}) another way.`,
     );
   }
 }

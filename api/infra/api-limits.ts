@@ -4,6 +4,8 @@
  * Lambda, and the function can never take the account's whole concurrency pool, which the migration's
  * functions and everything else in the account share.
  */
+import { latencyTargetInMillis, SLO_SPEC, type SloSpec } from '../../monitoring/slo-spec';
+
 export interface ApiLimits {
   /** Steady-state requests per second the stage admits (token-bucket refill rate). */
   readonly throttleRatePerSecond: number;
@@ -16,26 +18,26 @@ export interface ApiLimits {
   readonly reservedConcurrency: number;
 }
 
-/** The ingestion objective of the SLO spec (`monitoring/slo-spec.ts`, `ingestion.minimumEventsPerSecond`). */
-export const INGESTION_TARGET_EVENTS_PER_SECOND = 1000;
 /** Requests an event costs at steady state: its create and its ack (an inbox poll serves up to 100 events). */
 const REQUESTS_PER_EVENT = 2;
 /** Headroom above the objective before API Gateway answers 429. */
 const HEADROOM = 1.5;
-/** The p95 latency objective of `POST /v1/events`: how long one request holds an execution environment. */
-const REQUEST_SECONDS = 0.1;
-
-const rate = INGESTION_TARGET_EVENTS_PER_SECOND * REQUESTS_PER_EVENT * HEADROOM;
 
 /**
- * Defaults derived from the SLO: 3,000 requests/s (1,000 events/s, a create and an ack each, 1.5x headroom),
- * bursts of half a second of that rate, and the concurrency that rate needs at the 100 ms objective (300).
+ * Defaults derived from the SLO spec: the ingestion objective's events/s, a create and an ack each, with
+ * 1.5x headroom (3,000 requests/s for 1,000 events/s); the concurrency that rate needs while each request
+ * holds an environment for the slowest p95 latency target (300 at `POST /v1/events`' 100 ms, the most
+ * common request); and a burst no larger than that concurrency, so what API Gateway lets through at once
+ * Lambda can run, instead of throttling it into 5xx.
  */
-export const DEFAULT_API_LIMITS: ApiLimits = {
-  throttleRatePerSecond: rate,
-  throttleBurst: rate / 2,
-  reservedConcurrency: Math.ceil(rate * REQUEST_SECONDS),
-};
+export function defaultApiLimits(spec: SloSpec = SLO_SPEC): ApiLimits {
+  const rate = spec.ingestion.minimumEventsPerSecond * REQUESTS_PER_EVENT * HEADROOM;
+  const ingestLatencySeconds = (latencyTargetInMillis(spec.ingestion.endpoint, spec) ?? 100) / 1000;
+  const reservedConcurrency = Math.ceil(rate * ingestLatencySeconds);
+  return { throttleRatePerSecond: rate, throttleBurst: reservedConcurrency, reservedConcurrency };
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = defaultApiLimits();
 
 /** The limits with `overrides` applied, checked: throws naming the value received and what is expected. */
 export function apiLimits(overrides: Partial<ApiLimits> = {}): ApiLimits {

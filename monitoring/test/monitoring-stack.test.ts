@@ -15,7 +15,7 @@ import { DEFAULT_ALERTING, SLO_SPEC, burnRateMinimumRequests, type AlertSeverity
 const PREFIX = 'TriggersApi-Test';
 const RUNBOOK = /\nRunbook: https:\/\/\S+#[a-z-]+$/;
 
-type BuildOptions = { spec?: SloSpec; alarmEmail?: string; ticketEmail?: string };
+type BuildOptions = { spec?: SloSpec; alarmEmail?: string; ticketEmail?: string; trafficExpected?: boolean };
 
 function buildStacks(app: App, options: BuildOptions = {}): MonitoringStack {
   const api = new ApiStack(app, PREFIX, { stage: 'Test', version: '1.2.3' });
@@ -29,6 +29,7 @@ function buildStacks(app: App, options: BuildOptions = {}): MonitoringStack {
     logGroup: api.logGroup,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
     ...(options.ticketEmail ? { ticketEmail: options.ticketEmail } : {}),
+    ...(options.trafficExpected !== undefined ? { trafficExpected: options.trafficExpected } : {}),
   });
 }
 
@@ -417,6 +418,24 @@ describe('MonitoringStack', () => {
         EvaluationPeriods: 3,
         AlarmActions: [TOPICS.page],
       });
+      // Only the 5xx the API never recorded count: those it recorded page through the burn-rate tiers.
+      const expression = (alarm.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression;
+      expect(expression).toBe(
+        'IF(requests >= 100 AND (FILL(gateway5xx, 0) - FILL(recorded5xx, 0)) >= 5, ' +
+          '100 * (FILL(gateway5xx, 0) - FILL(recorded5xx, 0)) / requests, 0)',
+      );
+      expect(alarm.Metrics).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Id: 'recorded5xx',
+            MetricStat: expect.objectContaining({
+              Metric: { Namespace: 'TriggersAPI/Test', MetricName: 'ApiErrorCount' },
+              Stat: 'Sum',
+              Period: 300,
+            }),
+          }),
+        ]),
+      );
       for (const metricName of ['5xx', 'Count']) {
         expect(alarm.Metrics).toEqual(
           expect.arrayContaining([
@@ -464,6 +483,15 @@ describe('MonitoringStack', () => {
         Period: 300,
         EvaluationPeriods: 3,
         AlarmActions: [TOPICS.page],
+      });
+    });
+
+    it('only tickets an ingestion silence on a stage that may sit idle', () => {
+      const { stack: idle, template: idleTemplate } = synth({ trafficExpected: false });
+      const ticket = { Ref: idle.getLogicalId(idle.ticketTopic.node.defaultChild as CfnTopic) };
+      expect(alarmNamed(idleTemplate, `${PREFIX}-ingestion-absent`)).toMatchObject({
+        AlarmActions: [ticket],
+        OKActions: [ticket],
       });
     });
   });

@@ -5,7 +5,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack, tableFrom } from '../../infra/api-stack';
-import { DEFAULT_API_LIMITS } from '../../infra/api-limits';
+import { DEFAULT_API_LIMITS, defaultApiLimits } from '../../infra/api-limits';
+import { SLO_SPEC } from '../../../monitoring/slo-spec';
 import { HTTP_API_ACCESS_LOG_FORMAT } from '../../infra/http-api-access-log';
 import { apiKeysTableDefinition, eventsTableDefinition } from '../../src/store/table-schemas';
 
@@ -220,10 +221,19 @@ describe('ApiStack', () => {
   });
 
   it('throttles the stage and reserves (and caps) the function concurrency, by default from the SLO', () => {
-    expect(DEFAULT_API_LIMITS).toEqual({ throttleRatePerSecond: 3000, throttleBurst: 1500, reservedConcurrency: 300 });
+    expect(DEFAULT_API_LIMITS).toEqual({ throttleRatePerSecond: 3000, throttleBurst: 300, reservedConcurrency: 300 });
+    // They follow the SLO spec: a higher ingestion objective raises them.
+    const doubled = { ...SLO_SPEC, ingestion: { ...SLO_SPEC.ingestion, minimumEventsPerSecond: 2000 } };
+    expect(defaultApiLimits(doubled)).toEqual({
+      throttleRatePerSecond: 6000,
+      throttleBurst: 600,
+      reservedConcurrency: 600,
+    });
+    // API Gateway never lets through at once more than Lambda may run.
+    expect(DEFAULT_API_LIMITS.throttleBurst).toBeLessThanOrEqual(DEFAULT_API_LIMITS.reservedConcurrency);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
-      DefaultRouteSettings: { ThrottlingRateLimit: 3000, ThrottlingBurstLimit: 1500 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 3000, ThrottlingBurstLimit: 300 },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
