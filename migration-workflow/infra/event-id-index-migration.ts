@@ -96,6 +96,8 @@ const BACKFILL_RETRYABLE = [
  */
 export class EventIdIndexMigration extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** Backfills one scan segment to its end; the main state machine runs one child execution per segment. */
+  readonly segmentStateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: EventIdIndexMigrationProps) {
     super(scope, id);
@@ -389,7 +391,38 @@ export class EventIdIndexMigration extends Construct {
       },
       resultPath: sfn.JsonPath.DISCARD,
     });
-    backfill.itemProcessor(backfillLoop);
+    // Each segment runs as a child execution with its own history: one execution's 25,000 history events
+    // would otherwise end a long backfill (docs/MIGRATION.md, "Limits").
+    const segmentStateMachineName = `${stateMachineName}-segment`;
+    const segmentMachine = new sfn.StateMachine(this, 'SegmentStateMachine', {
+      stateMachineName: segmentStateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(backfillLoop),
+      timeout: Duration.days(EXECUTION_TIMEOUT_DAYS),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'SegmentExecutionLogs', {
+          logGroupName: `/aws/vendedlogs/states/${segmentStateMachineName}`,
+          retention: logs.RetentionDays.ONE_MONTH,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    this.segmentStateMachine = segmentMachine;
+    const runSegment = new tasks.StepFunctionsStartExecution(this, 'Run segment', {
+      stateMachine: segmentMachine,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      // Not associated with the parent: that would add its id to the input the backfill function receives.
+      associateWithParent: false,
+      input: sfn.TaskInput.fromObject({
+        'tableName.$': '$.tableName',
+        'segment.$': '$.segment',
+        'totalSegments.$': '$.totalSegments',
+        'maxWritesPerSecond.$': '$.maxWritesPerSecond',
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    backfill.itemProcessor(runSegment);
 
     // Verify: start (index ACTIVE, one cutoff) -> a Map over the scan segments, each looping over
     // time-boxed invocations like the backfill -> finish (sums, sampled lookups). Counts that disagree

@@ -11,13 +11,16 @@ export interface AslDefinition {
   [field: string]: unknown;
 }
 
+/** The migration's definition with the segment state machine its `Run segment` task starts (not ASL: the runner takes it off). */
+export type MigrationDefinition = AslDefinition & { segmentDefinition?: AslDefinition };
+
 const PLACEHOLDER_ACCOUNT = '000000000000';
 
 /**
  * The migration's ASL exactly as the CDK construct synthesizes it, with CloudFormation tokens (ARNs,
  * partition) replaced by placeholders: what the local runner executes instead of a hand-written copy.
  */
-export function synthesizedMigrationDefinition(tableName: string): AslDefinition {
+export function synthesizedMigrationDefinition(tableName: string): MigrationDefinition {
   const stack = new Stack(new App(), 'LocalMigration', { env: { account: PLACEHOLDER_ACCOUNT, region: 'us-east-1' } });
   const fn = (id: string): lambda.IFunction =>
     lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:${PLACEHOLDER_ACCOUNT}:function:${id}`);
@@ -49,16 +52,31 @@ function placeholder(token: CfnToken): string {
   return token['Fn::ImportValue'];
 }
 
-/** The ASL of the (single) state machine in a synthesized template, CloudFormation tokens replaced by placeholders. */
-export function aslFromTemplate(template: Template): AslDefinition {
-  const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
-    string,
-    { Properties: { DefinitionString: { 'Fn::Join': [string, (string | CfnToken)[]] } | string } }
-  >;
-  const body = Object.values(machines)[0]?.Properties.DefinitionString ?? '{}';
+/** The ASL of one state machine resource, CloudFormation tokens replaced by placeholders. */
+function aslOf(resource: {
+  Properties: { DefinitionString: { 'Fn::Join': [string, (string | CfnToken)[]] } | string };
+}): AslDefinition {
+  const body = resource.Properties.DefinitionString;
   const text =
     typeof body === 'string'
       ? body
       : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : placeholder(part))).join('');
   return JSON.parse(text) as AslDefinition;
+}
+
+/**
+ * The ASL of the migration's state machine in a synthesized template, CloudFormation tokens replaced by
+ * placeholders, with the segment state machine (logical id `...SegmentStateMachine...`) alongside.
+ */
+export function aslFromTemplate(template: Template): MigrationDefinition {
+  const machines = Object.entries(
+    template.findResources('AWS::StepFunctions::StateMachine') as Record<
+      string,
+      { Properties: { DefinitionString: { 'Fn::Join': [string, (string | CfnToken)[]] } | string } }
+    >,
+  );
+  const segment = machines.find(([id]) => id.includes('SegmentStateMachine'));
+  const main = machines.find(([id]) => !id.includes('SegmentStateMachine'));
+  if (!main) return { StartAt: '', States: {} };
+  return { ...aslOf(main[1]), ...(segment && { segmentDefinition: aslOf(segment[1]) }) };
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -98,6 +98,11 @@ export class MigrationStack extends Stack {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.stackName}-event-id-index:*]`,
         reason:
           "The table lock reads the state of the execution holding it: any execution of this stack's own state machine",
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(this.migration.segmentStateMachine.node.defaultChild as CfnElement)}"}]}]}*]`,
+        reason:
+          'The state machine follows and stops the executions of its own segment state machine it starts (startExecution.sync)',
       },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<Verify04AA6CE7.Arn>:*]',

@@ -10,7 +10,7 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { SDK_ERROR_PREFIX } from '../../infra/event-id-index-migration';
-import type { AslDefinition } from '../../infra/migration-definition';
+import type { AslDefinition, MigrationDefinition } from '../../infra/migration-definition';
 import type { ProgressEvent } from '../cli/migration-progress';
 import { backfillSegment, verifyStep, type VerifyStepEvent } from '../handlers';
 
@@ -28,8 +28,8 @@ export interface LocalMigrationInput {
 export interface LocalMigrationOptions {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
-  /** The synthesized definition (`synthesizedMigrationDefinition`). */
-  definition: AslDefinition;
+  /** The synthesized definition (`synthesizedMigrationDefinition`), with its segment state machine. */
+  definition: MigrationDefinition;
   /** Every Wait state pauses this long instead (default 100 ms). */
   waitMs?: number;
   /** Time budget of one backfill invocation (default 2 s). */
@@ -144,7 +144,10 @@ export async function runMigrationLocally(
 ): Promise<unknown> {
   const { client, doc } = options;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const [name, state] of taskStates(options.definition)) {
+  for (const [name, state] of [
+    ...taskStates(options.definition),
+    ...taskStates(options.definition.segmentDefinition ?? { StartAt: '', States: {} }),
+  ]) {
     const handler = serviceTask(String(state.Resource), client);
     if (handler) handlers[name] = handler;
   }
@@ -185,40 +188,79 @@ export async function runMigrationLocally(
     });
   for (const name of ['Verify index', 'Verify segment', 'Finish verification']) lambdaHandlers[name] = verify;
   Object.assign(handlers, lambdaHandlers);
-  const states = Object.entries(options.definition.States);
-  const waits = states.filter(([, state]) => state.Type === 'Wait').map(([name]) => name);
-  const retried = taskStates(options.definition)
-    .filter(([, state]) => Array.isArray(state.Retry))
-    .map(([name]) => name);
-  const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
-  const started = new Date().toISOString();
-  const executionName = `local-${started.replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
-  const executionArn = `arn:aws:states:local:000000000000:execution:event-id-index-migration:${executionName}`;
-  const execution = machine.run(
-    { pollIntervalSeconds: 1, ...input },
-    {
+  const { segmentDefinition, ...definition } = options.definition;
+  const start = (asl: AslDefinition, machineName: string, machineInput: unknown) => {
+    const waits = Object.entries(asl.States)
+      .filter(([, state]) => state.Type === 'Wait')
+      .map(([name]) => name);
+    const retried = taskStates(asl)
+      .filter(([, state]) => Array.isArray(state.Retry))
+      .map(([name]) => name);
+    const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
+    const started = new Date().toISOString();
+    const name = `local-${started.replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
+    const arn = `arn:aws:states:local:000000000000:execution:${machineName}:${name}`;
+    const execution = machine.run(machineInput as never, {
       // The context Step Functions would provide; the runner does not fill it in by itself.
       context: {
-        Execution: { Id: executionArn, Name: executionName, StartTime: started, RoleArn: 'local' },
+        Execution: { Id: arn, Name: name, StartTime: started, RoleArn: 'local' },
         State: { Name: '', EnteredTime: started, RetryCount: 0 },
-        StateMachine: { Id: 'local:event-id-index-migration', Name: 'event-id-index-migration' },
+        StateMachine: { Id: `local:${machineName}`, Name: machineName },
       },
       overrides: {
         taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, options.waitMs ?? 100])),
+        waitTimeOverrides: Object.fromEntries(waits.map((wait) => [wait, options.waitMs ?? 100])),
         ...(options.retryIntervalMs === undefined
           ? {}
           : {
-              retryIntervalOverrides: Object.fromEntries(retried.map((name) => [name, options.retryIntervalMs ?? 0])),
+              retryIntervalOverrides: Object.fromEntries(retried.map((task) => [task, options.retryIntervalMs ?? 0])),
             }),
       },
-    },
-  );
+    });
+    return { execution, arn };
+  };
+  const lastError = new Map<string, string>();
+  if (segmentDefinition) {
+    // `startExecution.sync:2`: run the segment's state machine here and answer as Step Functions does;
+    // a failed child fails the task with States.TaskFailed and the child's description as the cause.
+    handlers['Run segment'] = async (parameters) => {
+      const segmentInput = (parameters as { Input?: unknown }).Input;
+      const child = start(segmentDefinition, 'event-id-index-migration-segment', segmentInput);
+      let failure: { Error?: string } | undefined;
+      for await (const event of child.execution.eventLogs) {
+        if (event.type === 'StateFailed') lastError.set(event.state.name, event.Error);
+        if (event.type === 'ExecutionFailed') failure = { Error: event.Error };
+        else if (event.type === 'StateRetried' || event.type === 'StateEntered') {
+          const progress = toProgressEvent(event, input.totalSegments, lastError);
+          if (progress) options.onProgress?.(progress);
+        }
+      }
+      try {
+        const output: unknown = await child.execution.result;
+        return { ExecutionArn: child.arn, Status: 'SUCCEEDED', Output: output };
+      } catch (error) {
+        // As DescribeExecution describes the child: its error name, and its cause as text.
+        const thrown = (error as { cause?: { name?: string; message?: string } }).cause;
+        const cause = {
+          ExecutionArn: child.arn,
+          Status: 'FAILED',
+          Error: failure?.Error ?? thrown?.name ?? 'Error',
+          Cause: thrown?.message ?? String(error),
+        };
+        const taskFailed = new Error(JSON.stringify(cause));
+        taskFailed.name = 'States.TaskFailed';
+        throw taskFailed;
+      }
+    };
+  }
+  const { execution, arn: executionArn } = start(definition, 'event-id-index-migration', {
+    pollIntervalSeconds: 1,
+    ...input,
+  });
   runningLocally.add(executionArn);
   const ended = execution.result.finally(() => runningLocally.delete(executionArn));
   const onProgress = options.onProgress;
   if (!onProgress) return ended;
-  const lastError = new Map<string, string>();
   const forwarding = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateFailed') lastError.set(event.state.name, event.Error);

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -44,11 +44,18 @@ describe('EventIdIndexMigration', () => {
   });
   const template = Template.fromStack(stack);
   const { StartAt, States } = definitionOf(template);
+  const segmentStates = (aslFromTemplate(template).segmentDefinition?.States ?? {}) as unknown as Record<
+    string,
+    AslState
+  >;
 
   it('synthesizes a definition that passes asl-validator (schema, paths and ARNs)', () => {
-    const result = aslValidator(aslFromTemplate(template), { checkPaths: true, checkArn: true });
-    expect(result.errorsText('\n')).toBe('');
-    expect(result.isValid).toBe(true);
+    const { segmentDefinition, ...main } = aslFromTemplate(template);
+    for (const asl of [main, segmentDefinition]) {
+      const result = aslValidator(asl, { checkPaths: true, checkArn: true });
+      expect(result.errorsText('\n')).toBe('');
+      expect(result.isValid).toBe(true);
+    }
   });
 
   it('fails at once, with a cause saying why, when asked to build another index', () => {
@@ -82,7 +89,7 @@ describe('EventIdIndexMigration', () => {
   });
 
   it('matches the error names each integration raises: DynamoDb.* for aws-sdk:dynamodb, DynamoDB.* only for optimized ones', () => {
-    const all = { ...States, ...(States.Backfill?.ItemProcessor?.States ?? {}) };
+    const all = { ...States, ...segmentStates, ...(States['Verify segments']?.ItemProcessor?.States ?? {}) };
     const tasks = Object.entries(all).filter(([, state]) => state.Type === 'Task');
     const named = tasks.flatMap(([name, state]) =>
       [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((rule) =>
@@ -142,7 +149,7 @@ describe('EventIdIndexMigration', () => {
   });
 
   it('loops through the states docs/MIGRATION.md counts history events for (Limits)', () => {
-    const backfill = States.Backfill?.ItemProcessor?.States ?? {};
+    const backfill = segmentStates;
     const verify = States['Verify segments']?.ItemProcessor?.States ?? {};
     const types = (states: Record<string, AslState>, names: string[]) => names.map((name) => states[name]?.Type);
     // A backfill invocation: Task 5 events, Choice 2, Pass 2 = 9.
@@ -171,9 +178,12 @@ describe('EventIdIndexMigration', () => {
     expect(States['Out of polls?']?.Type).toBe('Choice');
   });
 
-  it('backfills in a Map over scan segments that loops each segment until it is done', () => {
+  it('backfills in a Map over scan segments, each a child execution that loops until its segment is done', () => {
     expect(States.Backfill?.Type).toBe('Map');
-    const inner = States.Backfill?.ItemProcessor?.States ?? {};
+    expect(States.Backfill?.ItemProcessor?.States['Run segment']?.Resource).toBe(
+      'arn:aws:states:::states:startExecution.sync:2',
+    );
+    const inner = segmentStates;
     expect(Object.keys(inner)).toEqual(
       expect.arrayContaining(['Backfill segment', 'Segment finished?', 'Carry on from the last key']),
     );
@@ -257,9 +267,12 @@ describe('EventIdIndexMigration', () => {
     });
   });
 
-  it('delivers its logs to a group under /aws/vendedlogs/states/', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
-    });
+  it("delivers its logs, and its segment executions' logs, to groups under /aws/vendedlogs/states/", () => {
+    const names = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+      (group) => (group as { Properties: { LogGroupName?: string } }).Properties.LogGroupName,
+    );
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name).toMatch(/^\/aws\/vendedlogs\/states\//);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
   });
 });

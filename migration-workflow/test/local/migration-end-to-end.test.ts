@@ -296,9 +296,12 @@ describe('the migration end to end, with the API serving the table', () => {
       proxy.operations = ['UpdateItem'];
       proxy.mode = 'server-error';
       const outcome = await migrate(scenario, proxied);
+      // The segment's child execution failed: the task fails as startExecution.sync does, with its description.
       expect(failureOf(outcome)).toEqual({
-        error: 'InternalServerError',
-        cause: expect.stringMatching(/Backfill could not set event_id on .* InternalServerError/),
+        error: 'States.TaskFailed',
+        cause: expect.stringMatching(
+          /"Error":"InternalServerError".*Backfill could not set event_id on .* InternalServerError/,
+        ),
       });
       expect(retriesOf(outcome, 'Backfill segment')).toBeGreaterThanOrEqual(6);
       expect(outcome.progress).toContainEqual({ kind: 'state', name: 'Delete index' });

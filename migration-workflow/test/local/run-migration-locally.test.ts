@@ -118,6 +118,10 @@ describe('the migration state machine run locally', () => {
     const invocations = progress.filter((event) => event.kind === 'state' && event.name === 'Verify segment').length;
     // 400 items and 400 index entries in pages of 25 (a filtered page may hold fewer): at least 32 pages.
     expect(invocations).toBeGreaterThanOrEqual(32);
+    // The backfill: one child execution per segment, run by the local runner as startExecution.sync:2 would.
+    expect(progress.filter((event) => event.kind === 'state' && event.name === 'Run segment')).toHaveLength(3);
+    expect(progress.filter((event) => event.kind === 'segment-done')).toHaveLength(3);
+    expect(progress).toContainEqual({ kind: 'state', name: 'Backfill segment' });
     expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
   }, 60_000);
 
