@@ -83,6 +83,45 @@ describe('npm run migrate against Step Functions (client double)', () => {
     expect(out).toContain(`Started ${EXECUTION}`);
   });
 
+  it("does not count the verification Map's iterations as backfill segments", async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, type: 'MapStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Backfill' } },
+        { id: 2, type: 'MapStateStarted', timestamp: new Date(), mapStateStartedEventDetails: { length: 1 } },
+        {
+          id: 3,
+          type: 'MapIterationSucceeded',
+          timestamp: new Date(),
+          mapIterationSucceededEventDetails: { name: 'Backfill', index: 0 },
+        },
+        {
+          id: 4,
+          type: 'MapStateEntered',
+          timestamp: new Date(),
+          stateEnteredEventDetails: { name: 'Verify segments' },
+        },
+        { id: 5, type: 'MapStateStarted', timestamp: new Date(), mapStateStartedEventDetails: { length: 1 } },
+        {
+          id: 6,
+          type: 'MapIterationSucceeded',
+          timestamp: new Date(),
+          mapIterationSucceededEventDetails: { name: 'Verify segments', index: 0 },
+        },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: '{"ok":true}',
+      startDate: new Date(),
+      executionArn: EXECUTION,
+      stateMachineArn: ARN,
+    });
+    const { deps, out } = harness();
+    expect(await runMigrateCommand(['follow', EXECUTION], deps)).toBe(0);
+    expect(out.filter((line) => line.startsWith('Backfill started'))).toEqual(['Backfill started over 1 segments']);
+    expect(out.filter((line) => line.includes('1/1 segments'))).toHaveLength(1);
+  });
+
   it('follows an execution: state transitions, a backfill progress bar, then the final status', async () => {
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
