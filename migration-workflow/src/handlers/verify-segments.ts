@@ -49,6 +49,9 @@ export interface VerifySegmentState {
   done: boolean;
 }
 
+/** Sampled items all segments together hand back through the Map (each ~150 bytes of its 256 KB payload). */
+const SAMPLE_ITEMS_IN_PAYLOAD = 1000;
+
 const NAMES = { '#tenant': EventAttr.tenantId, '#sk': EventAttr.sk, '#eventId': EventAttr.eventId };
 
 /** Checks the index is ACTIVE and fixes the cutoff every segment counts against. */
@@ -72,8 +75,12 @@ export async function startVerification(input: {
   const totalSegments = requireInteger('totalSegments', input.totalSegments, 1, 1_000_000);
   const sampleSize = requireInteger('sampleSize', input.sampleSize, 0, 10_000);
   const countAttempts = requireInteger('countAttempts', input.countAttempts ?? 0, 0, 10);
-  // Twice the even share: a segment holding more than its share of the items still fills its part.
-  const segmentSampleSize = Math.min(sampleSize, 2 * Math.ceil(sampleSize / totalSegments));
+  // As many as the state machine's payload affords (one tenant may fill a single segment): the whole
+  // sample up to 25 segments, at least 25 items each at 40.
+  const segmentSampleSize = Math.min(
+    sampleSize,
+    Math.max(Math.ceil(sampleSize / totalSegments), Math.floor(SAMPLE_ITEMS_IN_PAYLOAD / totalSegments)),
+  );
   return { tableName, indexName, countedBefore, countAttempts, segmentSampleSize };
 }
 

@@ -83,6 +83,25 @@ describe('verification in segments', () => {
     expect(report.sampled).toBeGreaterThanOrEqual(30);
   });
 
+  it.each([
+    [8, 100, 100],
+    [25, 100, 40],
+    [40, 100, 25],
+  ])(
+    'keeps as much of the sample per segment as the payload affords (%i segments, %i sampled: %i each), so one large tenant still fills it',
+    async (totalSegments, sampleSize, expected) => {
+      const tableName = await backfilledTable(3);
+      const start = await startVerification({
+        client: engine.client,
+        tableName,
+        settleMs: 0,
+        totalSegments,
+        sampleSize,
+      });
+      expect(start.segmentSampleSize).toBe(expected);
+    },
+  );
+
   it('fails on an event it cannot find in the index, without asking to count again', async () => {
     const tableName = await backfilledTable(50);
     await engine.doc.send(
