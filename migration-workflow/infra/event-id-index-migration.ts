@@ -242,7 +242,7 @@ export class EventIdIndexMigration extends Construct {
       resultPath: '$.holder',
     });
     describeHolder.addRetry({
-      errors: ['Sfn.ThrottlingException', 'Sfn.SfnException'],
+      errors: ['Sfn.ThrottlingException'],
       maxAttempts: 6,
       interval: Duration.seconds(2),
       backoffRate: 2,
@@ -414,6 +414,9 @@ export class EventIdIndexMigration extends Construct {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       // Not associated with the parent: that would add its id to the input the backfill function receives.
       associateWithParent: false,
+      // As long as the child may run. Said explicitly: a task without TimeoutSeconds is unbounded in AWS,
+      // but local Step Functions runners give it 60 s, which a segment of a large table outlasts.
+      taskTimeout: sfn.Timeout.duration(Duration.days(EXECUTION_TIMEOUT_DAYS)),
       input: sfn.TaskInput.fromObject({
         'tableName.$': '$.tableName',
         'segment.$': '$.segment',

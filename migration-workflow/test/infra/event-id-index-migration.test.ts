@@ -10,6 +10,7 @@ interface AslState {
   Type: string;
   Resource?: string;
   Next?: string;
+  TimeoutSeconds?: number;
   Retry?: { ErrorEquals: string[] }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   Parameters?: Record<string, unknown>;
@@ -183,6 +184,8 @@ describe('EventIdIndexMigration', () => {
     expect(States.Backfill?.ItemProcessor?.States['Run segment']?.Resource).toBe(
       'arn:aws:states:::states:startExecution.sync:2',
     );
+    // A child runs as long as an execution may (7 days), never the 60 s local runners give a task without one.
+    expect(States.Backfill?.ItemProcessor?.States['Run segment']?.TimeoutSeconds).toBe(7 * 24 * 3600);
     const inner = segmentStates;
     expect(Object.keys(inner)).toEqual(
       expect.arrayContaining(['Backfill segment', 'Segment finished?', 'Carry on from the last key']),
