@@ -41,9 +41,9 @@ export const SDK_ERROR_PREFIX = { dynamodb: 'DynamoDb', sfn: 'Sfn' } as const;
 export const DYNAMODB_TRANSIENT_ERRORS = [
   'DynamoDb.ProvisionedThroughputExceededException',
   'DynamoDb.ThrottlingException',
-  'DynamoDb.RequestLimitExceeded',
+  // Step Functions gives every SDK error name the `Exception` suffix, even where the service's own name has none.
+  'DynamoDb.RequestLimitExceededException',
   'DynamoDb.InternalServerErrorException',
-  'DynamoDb.InternalServerError',
 ];
 
 /** Errors UpdateTable answers while the table is busy (another index change) or at its limits: worth retrying. */
@@ -516,8 +516,12 @@ export class EventIdIndexMigration extends Construct {
     });
 
     // Rollback: only an index this execution's UpdateTable created is deleted, if it is still there.
+    // A rollback step that fails for good ends the execution with the lock released; `$.failure` keeps the
+    // original cause and `$.rollbackFailure` says what the rollback met.
+    const endRollback = (step: sfn.TaskStateBase): sfn.TaskStateBase =>
+      step.addCatch(failAndRelease, { resultPath: '$.rollbackFailure' });
     const isIndexPresent = (describeName: string, checkName: string) =>
-      describeIndexNames(describeName, '$.rollback').next(
+      endRollback(describeIndexNames(describeName, '$.rollback')).next(
         new sfn.Pass(this, checkName, {
           parameters: { 'present.$': `States.ArrayContains($.rollback.indexNames, '${EVENT_ID_INDEX}')` },
           resultPath: '$.rollback',
@@ -538,6 +542,7 @@ export class EventIdIndexMigration extends Construct {
         backoffRate: 2,
         interval: Duration.seconds(5),
       });
+      endRollback(deleteIndex);
       const waitGone = new sfn.Wait(this, 'Wait for the index to go', {
         time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
       });
@@ -561,7 +566,10 @@ export class EventIdIndexMigration extends Construct {
     }
     // Definite failures roll back; failures that leave the outcome in doubt (the index's state unknown,
     // the verification not run to its end, a verified index not marked) keep the index for a rerun.
-    backfill.addCatch(rollback, { resultPath: '$.failure' });
+    // A segment's child execution that failed (its backfill kept failing) is a definite failure; anything
+    // else the Map meets (StartExecution throttled, the running-executions limit) leaves the index for a rerun.
+    backfill.addCatch(rollback, { errors: ['States.TaskFailed'], resultPath: '$.failure' });
+    backfill.addCatch(failAndRelease, { resultPath: '$.failure' });
     verificationFailed.next(rollback);
     for (const step of [describeIndex, startVerification, verifySegments, finishVerification, markVerified]) {
       step.addCatch(failAndRelease, { resultPath: '$.failure' });

@@ -148,9 +148,11 @@ export async function verifySegment(input: {
       ),
     );
     for (const item of (page.Items ?? []) as { tenant_id: string; sk: string; event_id?: unknown }[]) {
-      if (item.sk < cutoffSk) state.eventItems++;
+      const settled = item.sk < cutoffSk;
+      if (settled) state.eventItems++;
       if (typeof item.event_id !== 'string') state.missingEventId++;
-      else reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, eventId: item.event_id });
+      // Only items older than the cutoff are sampled: a newer one may not have reached the index yet.
+      else if (settled) reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, eventId: item.event_id });
     }
     tableKey = page.LastEvaluatedKey;
     if (!tableKey) state.part = 'index';

@@ -71,8 +71,9 @@ export function statesErrorName(resource: string, error: unknown): string {
   const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):/.exec(resource);
   if (sdk) {
     const service = sdk[1] as keyof typeof SDK_ERROR_PREFIX;
-    // The JavaScript SDK calls DynamoDB's 500 `InternalServerError`; the SDK Step Functions uses, `...Exception`.
-    const aws = service === 'dynamodb' && name === 'InternalServerError' ? 'InternalServerErrorException' : name;
+    // Step Functions suffixes every SDK error name with `Exception`, even where the service's own name has
+    // none (DynamoDB's `InternalServerError`, `RequestLimitExceeded`).
+    const aws = name.endsWith('Exception') ? name : `${name}Exception`;
     return `${SDK_ERROR_PREFIX[service] ?? service}.${aws}`;
   }
   if (resource.startsWith('arn:aws:states:::dynamodb:')) return `DynamoDB.${name}`;

@@ -113,8 +113,26 @@ describe('EventIdIndexMigration', () => {
               ? 'DynamoDB.'
               : 'Lambda.';
       expect({ name, error: error.slice(0, error.indexOf('.') + 1) }).toEqual({ name, error: expected });
+      // Step Functions gives every SDK error name the Exception suffix, even where the service's has none.
+      if (sdk) expect({ name, error }).toEqual({ name, error: expect.stringMatching(/Exception$/) });
     }
   });
+
+  it("rolls back only when a segment's child execution failed; other backfill failures keep the index", () => {
+    const catchers = States.Backfill?.Catch ?? [];
+    expect(catchers.map((c) => c.ErrorEquals)).toEqual([['States.TaskFailed'], ['States.ALL']]);
+    expect(catchers[0]?.Next).toBe('Did this run create the index?');
+    expect(catchers[1]?.Next).toBe('Release the lock after failure');
+  });
+
+  it.each(['Describe for rollback', 'Delete index', 'Describe after delete'])(
+    '%s ends with the lock released when it fails for good',
+    (step) => {
+      expect(States[step]?.Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Release the lock after failure' }),
+      ]);
+    },
+  );
 
   it.each([
     'Describe table',

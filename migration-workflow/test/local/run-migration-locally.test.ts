@@ -17,7 +17,8 @@ describe('statesErrorName: errors named as Step Functions names them, per integr
   it.each([
     ['arn:aws:states:::aws-sdk:dynamodb:updateTable', 'ResourceInUseException', 'DynamoDb.ResourceInUseException'],
     ['arn:aws:states:::aws-sdk:dynamodb:putItem', 'InternalServerError', 'DynamoDb.InternalServerErrorException'],
-    ['arn:aws:states:::aws-sdk:sfn:describeExecution', 'ExecutionDoesNotExist', 'Sfn.ExecutionDoesNotExist'],
+    ['arn:aws:states:::aws-sdk:dynamodb:scan', 'RequestLimitExceeded', 'DynamoDb.RequestLimitExceededException'],
+    ['arn:aws:states:::aws-sdk:sfn:describeExecution', 'ExecutionDoesNotExist', 'Sfn.ExecutionDoesNotExistException'],
     [
       'arn:aws:states:::dynamodb:putItem',
       'ConditionalCheckFailedException',
