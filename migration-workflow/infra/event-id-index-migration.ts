@@ -318,6 +318,13 @@ export class EventIdIndexMigration extends Construct {
 
     // Create: only on a table outside CloudFormation. The index is ours only once UpdateTable succeeded;
     // a create that fails (even one whose answer was lost) leaves whatever exists alone.
+    const notDeclared = new sfn.Pass(this, 'Index not declared', {
+      parameters: {
+        Error: 'IndexNotDeclared',
+        'Cause.$': `States.Format('Table {} has no ${EVENT_ID_INDEX}: deploy the stack that declares it, then run the migration to verify it', $.tableName)`,
+      },
+      resultPath: '$.failure',
+    }).next(failAndRelease);
     let createBranch: sfn.IChainable;
     if (ownedArns.length > 0) {
       const { AttributeDefinitions, GlobalSecondaryIndexUpdates } = createEventIdIndexRequest('');
@@ -339,15 +346,17 @@ export class EventIdIndexMigration extends Construct {
         result: sfn.Result.fromBoolean(true),
         resultPath: '$.createdByThisRun',
       });
-      createBranch = createIndex.next(createdByThisRun).next(startPolling);
+      // The grant already confines UpdateTable to these tables; the choice makes any other table (the stack's
+      // own) fail as IndexNotDeclared, as it does when no table is opted in, instead of with AccessDenied.
+      const ownedNames = (props.indexOwnedTables ?? []).map((table) => table.tableName);
+      createBranch = new sfn.Choice(this, 'Table outside CloudFormation?')
+        .when(
+          sfn.Condition.or(...ownedNames.map((name) => sfn.Condition.stringEquals('$.tableName', name))),
+          createIndex.next(createdByThisRun).next(startPolling),
+        )
+        .otherwise(notDeclared);
     } else {
-      createBranch = new sfn.Pass(this, 'Index not declared', {
-        parameters: {
-          Error: 'IndexNotDeclared',
-          'Cause.$': `States.Format('Table {} has no ${EVENT_ID_INDEX}: deploy the stack that declares it, then run the migration to verify it', $.tableName)`,
-        },
-        resultPath: '$.failure',
-      }).next(failAndRelease);
+      createBranch = notDeclared;
     }
 
     // Backfill: one Map iteration per scan segment, each looping over its time-boxed invocations.

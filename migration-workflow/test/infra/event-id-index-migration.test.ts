@@ -162,6 +162,17 @@ describe('EventIdIndexMigration', () => {
     ]);
   });
 
+  it('creates the index only on a table opted in as outside CloudFormation; any other fails as IndexNotDeclared', () => {
+    const choice = States['Table outside CloudFormation?'] as AslState & {
+      Choices: { Or: { Variable: string; StringEquals: unknown }[]; Next: string }[];
+    };
+    expect(choice.Type).toBe('Choice');
+    expect(choice.Choices).toEqual([
+      { Or: [expect.objectContaining({ Variable: '$.tableName' })], Next: 'Create index' },
+    ]);
+    expect(choice.Default).toBe('Index not declared');
+  });
+
   it('counts the index as its own only after UpdateTable succeeded', () => {
     expect(States['Create index']?.Next).toBe('Remember the index is ours');
     expect(States['Create index']?.Catch?.[0]?.Next).toBe('Release the lock after failure');
