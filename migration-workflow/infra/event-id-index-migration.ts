@@ -264,11 +264,17 @@ export class EventIdIndexMigration extends Construct {
       errors: ['DynamoDb.ConditionalCheckFailedException'],
       resultPath: sfn.JsonPath.DISCARD,
     });
+    const indexPresent = new sfn.Pass(this, 'Is the index present', {
+      parameters: { 'present.$': `States.ArrayContains($.describe.indexNames, '${EVENT_ID_INDEX}')` },
+      resultPath: '$.index',
+    });
     // The lock vanished between the put and the read (its holder just released it): try again.
     takeLock.addCatch(
       readLock.next(
         new sfn.Choice(this, 'Is the table locked?')
           .when(sfn.Condition.isNotPresent('$.lock.Item.holder.S'), takeLock)
+          // A retried put whose first answer was lost finds the lock already ours.
+          .when(sfn.Condition.stringEqualsJsonPath('$.lock.Item.holder.S', '$$.Execution.Id'), indexPresent)
           .otherwise(
             describeHolder.next(
               new sfn.Choice(this, 'Lock holder running?')
@@ -280,10 +286,6 @@ export class EventIdIndexMigration extends Construct {
       { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD },
     );
 
-    const indexPresent = new sfn.Pass(this, 'Is the index present', {
-      parameters: { 'present.$': `States.ArrayContains($.describe.indexNames, '${EVENT_ID_INDEX}')` },
-      resultPath: '$.index',
-    });
     const resumed = new sfn.Pass(this, 'Resume with the existing index', {
       result: sfn.Result.fromBoolean(false),
       resultPath: '$.createdByThisRun',

@@ -173,6 +173,18 @@ describe('EventIdIndexMigration', () => {
     expect(choice.Default).toBe('Index not declared');
   });
 
+  it('goes on when the lock it finds is its own (a retried put whose first answer was lost)', () => {
+    expect(States['Is the table locked?']?.Choices).toEqual(
+      expect.arrayContaining([
+        {
+          Variable: '$.lock.Item.holder.S',
+          StringEqualsPath: '$$.Execution.Id',
+          Next: 'Is the index present',
+        },
+      ]),
+    );
+  });
+
   it('counts the index as its own only after UpdateTable succeeded', () => {
     expect(States['Create index']?.Next).toBe('Remember the index is ours');
     expect(States['Create index']?.Catch?.[0]?.Next).toBe('Release the lock after failure');
