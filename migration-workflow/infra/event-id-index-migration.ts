@@ -242,7 +242,8 @@ export class EventIdIndexMigration extends Construct {
       resultPath: '$.holder',
     });
     describeHolder.addRetry({
-      errors: ['Sfn.ThrottlingException'],
+      // Throttling, and any error the SDK does not model (Step Functions names those `Sfn.SfnException`).
+      errors: ['Sfn.ThrottlingException', 'Sfn.SfnException'],
       maxAttempts: 6,
       interval: Duration.seconds(2),
       backoffRate: 2,
@@ -278,7 +279,15 @@ export class EventIdIndexMigration extends Construct {
           .otherwise(
             describeHolder.next(
               new sfn.Choice(this, 'Lock holder running?')
-                .when(sfn.Condition.stringEquals('$.holder.status', 'RUNNING'), alreadyRunning)
+                // An execution waiting to be redriven may run again, from where it stopped, without the lock
+                // check: it still holds the table (docs/MIGRATION.md says to start a new one instead).
+                .when(
+                  sfn.Condition.or(
+                    sfn.Condition.stringEquals('$.holder.status', 'RUNNING'),
+                    sfn.Condition.stringEquals('$.holder.status', 'PENDING_REDRIVE'),
+                  ),
+                  alreadyRunning,
+                )
                 .otherwise(takeOverLock),
             ),
           ),
@@ -386,7 +395,20 @@ export class EventIdIndexMigration extends Construct {
         'exclusiveStartKey.$': '$.progress.lastEvaluatedKey',
       },
     });
-    const segmentDone = new sfn.Succeed(this, 'Segment done');
+    // The child execution always succeeds and says in its output whether the backfill failed: the parent
+    // can then tell a definite failure (roll back) from a child that could not run or was stopped (in doubt).
+    const segmentDone = new sfn.Pass(this, 'Segment done', {
+      parameters: { failed: false, 'segment.$': '$.segment' },
+    });
+    const segmentFailed = new sfn.Pass(this, 'Segment failed', {
+      parameters: {
+        failed: true,
+        'segment.$': '$.segment',
+        'cause.$':
+          "States.Format('Segment {} of {}: {}: {}', $.segment, $.totalSegments, $.failure.Error, $.failure.Cause)",
+      },
+    });
+    backfillOnce.addCatch(segmentFailed, { resultPath: '$.failure' });
     const backfillLoop = backfillOnce.next(
       new sfn.Choice(this, 'Segment finished?')
         .when(sfn.Condition.booleanEquals('$.progress.done', true), segmentDone)
@@ -405,6 +427,7 @@ export class EventIdIndexMigration extends Construct {
     // Each segment runs as a child execution with its own history: one execution's 25,000 history events
     // would otherwise end a long backfill (docs/MIGRATION.md, "Limits").
     const segmentStateMachineName = `${stateMachineName}-segment`;
+    segmentFailed.next(new sfn.Succeed(this, 'Segment ended'));
     const segmentMachine = new sfn.StateMachine(this, 'SegmentStateMachine', {
       stateMachineName: segmentStateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(backfillLoop),
@@ -434,9 +457,29 @@ export class EventIdIndexMigration extends Construct {
         'totalSegments.$': '$.totalSegments',
         'maxWritesPerSecond.$': '$.maxWritesPerSecond',
       }),
-      resultPath: sfn.JsonPath.DISCARD,
+      resultSelector: { 'outcome.$': '$.Output' },
+      resultPath: '$.run',
     });
-    backfill.itemProcessor(runSegment);
+    // Not started: the account's running-executions limit, or throttling. Retried for up to ~40 minutes.
+    runSegment.addRetry({
+      errors: ['StepFunctions.ExecutionLimitExceeded', 'StepFunctions.ThrottlingException'],
+      maxAttempts: 12,
+      backoffRate: 2,
+      interval: Duration.seconds(5),
+      maxDelay: Duration.minutes(5),
+    });
+    backfill.itemProcessor(
+      runSegment.next(
+        new sfn.Choice(this, 'Segment backfilled?')
+          .when(sfn.Condition.booleanEquals('$.run.outcome.failed', false), new sfn.Succeed(this, 'Segment ran'))
+          .otherwise(
+            new sfn.Fail(this, 'Segment backfill failed', {
+              error: 'SegmentBackfillFailed',
+              causePath: '$.run.outcome.cause',
+            }),
+          ),
+      ),
+    );
 
     // Verify: start (index ACTIVE, one cutoff) -> a Map over the scan segments, each looping over
     // time-boxed invocations like the backfill -> finish (sums, sampled lookups). Counts that disagree
@@ -483,6 +526,8 @@ export class EventIdIndexMigration extends Construct {
         'segment.$': '$$.Map.Item.Value',
         'totalSegments.$': '$.totalSegments',
         'countedBefore.$': '$.verification.countedBefore',
+        'countedExpiringAfter.$': '$.verification.countedExpiringAfter',
+        'deadline.$': '$.verification.deadline',
         'sampleSize.$': '$.verification.segmentSampleSize',
       },
       resultPath: '$.verifiedSegments',
@@ -504,7 +549,16 @@ export class EventIdIndexMigration extends Construct {
       resultPath: '$.verification',
     });
     const settle = new sfn.Wait(this, 'Let the index settle', { time: sfn.WaitTime.duration(Duration.seconds(5)) });
-    const verify = firstCount.next(startVerification).next(verifySegments).next(finishVerification);
+    // The segments' samples have served: dropped, so that the state (with the report) stays far below 256 KB.
+    const forgetSegments = new sfn.Pass(this, 'Forget the segment counts', {
+      result: sfn.Result.fromArray([]),
+      resultPath: '$.verifiedSegments',
+    });
+    const verify = firstCount
+      .next(startVerification)
+      .next(verifySegments)
+      .next(finishVerification)
+      .next(forgetSegments);
     const markVerified = dynamodb(
       'Mark verified',
       'putItem',
@@ -557,29 +611,81 @@ export class EventIdIndexMigration extends Construct {
       const waitGone = new sfn.Wait(this, 'Wait for the index to go', {
         time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
       });
+      const stillDeleting = new sfn.Pass(this, 'Index still being deleted', {
+        parameters: {
+          Error: 'IndexStillDeleting',
+          Cause: `${EVENT_ID_INDEX} was still being deleted after maxPolls polls; DynamoDB finishes the delete on its own`,
+        },
+        resultPath: '$.rollbackFailure',
+      }).next(failAndRelease);
+      const countDeletePoll = new sfn.Pass(this, 'Count the delete poll', {
+        parameters: { 'value.$': 'States.MathAdd($.polls.value, 1)' },
+        resultPath: '$.polls',
+      });
       waitGone
         .next(isIndexPresent('Describe after delete', 'Is the index still there'))
         .next(
           new sfn.Choice(this, 'Index gone?')
             .when(sfn.Condition.booleanEquals('$.rollback.present', false), failAndRelease)
-            .otherwise(waitGone),
+            .otherwise(
+              countDeletePoll.next(
+                new sfn.Choice(this, 'Out of delete polls?')
+                  .when(sfn.Condition.numberGreaterThanJsonPath('$.polls.value', '$.maxPolls'), stillDeleting)
+                  .otherwise(waitGone),
+              ),
+            ),
         );
+      const startDeletePolls = new sfn.Pass(this, 'Start polling the delete', {
+        parameters: { value: 0 },
+        resultPath: '$.polls',
+      });
+      // An execution redriven after another took the table over must not delete what that one works on.
+      const lockLost = new sfn.Pass(this, 'Lock held by another execution', {
+        parameters: {
+          Error: 'MigrationLockLost',
+          'Cause.$':
+            "States.Format('Table {} is now locked by another execution; the index is left to it', $.tableName)",
+        },
+        resultPath: '$.rollbackFailure',
+      }).next(failed);
+      const readLockForRollback = endRollback(
+        dynamodb(
+          'Read the lock before rollback',
+          'getItem',
+          { 'TableName.$': '$.tableName', Key: lockKey, ConsistentRead: true },
+          '$.rollbackLock',
+        ).addRetry(transientRetry),
+      );
       rollback = new sfn.Choice(this, 'Did this run create the index?')
         .when(
           sfn.Condition.booleanEquals('$.createdByThisRun', true),
-          isIndexPresent('Describe for rollback', 'Is there an index to delete').next(
-            new sfn.Choice(this, 'Anything to roll back?')
-              .when(sfn.Condition.booleanEquals('$.rollback.present', true), deleteIndex.next(waitGone))
-              .otherwise(failAndRelease),
+          readLockForRollback.next(
+            new sfn.Choice(this, 'Lock still ours?')
+              .when(
+                sfn.Condition.and(
+                  sfn.Condition.isPresent('$.rollbackLock.Item.holder.S'),
+                  sfn.Condition.stringEqualsJsonPath('$.rollbackLock.Item.holder.S', '$$.Execution.Id'),
+                ),
+                isIndexPresent('Describe for rollback', 'Is there an index to delete').next(
+                  new sfn.Choice(this, 'Anything to roll back?')
+                    .when(
+                      sfn.Condition.booleanEquals('$.rollback.present', true),
+                      deleteIndex.next(startDeletePolls).next(waitGone),
+                    )
+                    .otherwise(failAndRelease),
+                ),
+              )
+              .otherwise(lockLost),
           ),
         )
         .otherwise(failAndRelease);
     }
     // Definite failures roll back; failures that leave the outcome in doubt (the index's state unknown,
     // the verification not run to its end, a verified index not marked) keep the index for a rerun.
-    // A segment's child execution that failed (its backfill kept failing) is a definite failure; anything
-    // else the Map meets (StartExecution throttled, the running-executions limit) leaves the index for a rerun.
-    backfill.addCatch(rollback, { errors: ['States.TaskFailed'], resultPath: '$.failure' });
+    // A segment whose backfill kept failing (SegmentBackfillFailed, from the child's output) is a definite
+    // failure. Anything else the Map meets (a child that could not start, timed out or was stopped) leaves
+    // the index for a rerun. States.TaskFailed would not do: in a Catch it matches every error but timeouts.
+    backfill.addCatch(rollback, { errors: ['SegmentBackfillFailed'], resultPath: '$.failure' });
     backfill.addCatch(failAndRelease, { resultPath: '$.failure' });
     verificationFailed.next(rollback);
     for (const step of [describeIndex, startVerification, verifySegments, finishVerification, markVerified]) {

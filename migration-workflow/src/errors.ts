@@ -17,3 +17,9 @@ export class IndexNotFoundError extends MigrationError {}
 
 /** The index exists but cannot be read yet (CREATING / backfilling, or DELETING). */
 export class IndexNotActiveError extends MigrationError {}
+
+/**
+ * Verification ran past the time up to which its counts are safe from DynamoDB's TTL deletions: the
+ * outcome is in doubt, so the index is kept for a rerun.
+ */
+export class VerificationTooSlowError extends MigrationError {}

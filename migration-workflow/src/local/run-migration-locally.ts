@@ -53,6 +53,11 @@ export interface LocalMigrationOptions {
    * or throws an error whose `name` is the function's error type, as Step Functions sees it.
    */
   lambdaTasks?: { backfill: LambdaTask; verify: LambdaTask };
+  /**
+   * Fault injection: the first this many segment starts are refused as Step Functions refuses them at the
+   * account's running-executions limit (`StepFunctions.ExecutionLimitExceeded`). Default 0.
+   */
+  refuseSegmentStarts?: number;
 }
 
 /** One Lambda task's function: payload in, result out. */
@@ -224,7 +229,14 @@ export async function runMigrationLocally(
   if (segmentDefinition) {
     // `startExecution.sync:2`: run the segment's state machine here and answer as Step Functions does;
     // a failed child fails the task with States.TaskFailed and the child's description as the cause.
+    let refusals = options.refuseSegmentStarts ?? 0;
     handlers['Run segment'] = async (parameters) => {
+      if (refusals > 0) {
+        refusals--;
+        const refused = new Error('The maximum number of running executions has been reached');
+        refused.name = 'StepFunctions.ExecutionLimitExceeded';
+        throw refused;
+      }
       const segmentInput = (parameters as { Input?: unknown }).Input;
       const child = start(segmentDefinition, 'event-id-index-migration-segment', segmentInput);
       let failure: { Error?: string } | undefined;
@@ -259,22 +271,40 @@ export async function runMigrationLocally(
     ...input,
   });
   runningLocally.add(executionArn);
+  // Step Functions fails an execution whose state output exceeds 256 KB, with an error no Catch sees;
+  // the local run does the same, so that a payload that would outgrow it fails here too.
+  let oversized: { state: string; bytes: number } | undefined;
   const ended = execution.result.finally(() => runningLocally.delete(executionArn));
-  const onProgress = options.onProgress;
-  if (!onProgress) return ended;
-  const forwarding = (async () => {
+  const watching = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateFailed') lastError.set(event.state.name, event.Error);
+      if (event.type === 'StateExited') {
+        const bytes = Buffer.byteLength(JSON.stringify(event.state.output ?? null));
+        if (bytes > MAX_PAYLOAD_BYTES && !oversized) {
+          oversized = { state: event.state.name, bytes };
+          execution.abort();
+        }
+      }
       const progress = toProgressEvent(event, input.totalSegments, lastError);
-      if (progress) onProgress(progress);
+      if (progress) options.onProgress?.(progress);
     }
   })();
   try {
     return await ended;
+  } catch (error) {
+    if (!oversized) throw error;
+    const limit = new Error(
+      `The output of state ${oversized.state} is ${oversized.bytes} bytes, over Step Functions' ${MAX_PAYLOAD_BYTES}`,
+    );
+    limit.name = 'States.DataLimitExceeded';
+    throw limit;
   } finally {
-    await forwarding;
+    await watching;
   }
 }
+
+/** The largest input or output of a state Step Functions accepts (256 KB). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /** The states of the Map states' item processors (the per-segment loops). */
 function mapProcessorStates(definition: AslDefinition): Record<string, Record<string, unknown>> {

@@ -118,11 +118,50 @@ describe('EventIdIndexMigration', () => {
     }
   });
 
-  it("rolls back only when a segment's child execution failed; other backfill failures keep the index", () => {
+  it("rolls back only when a segment's backfill failed (the child says so in its output); other backfill failures keep the index", () => {
     const catchers = States.Backfill?.Catch ?? [];
-    expect(catchers.map((c) => c.ErrorEquals)).toEqual([['States.TaskFailed'], ['States.ALL']]);
+    // Not States.TaskFailed: in a Catch it matches every error but States.Timeout, StartExecution's refusals included.
+    expect(catchers.map((c) => c.ErrorEquals)).toEqual([['SegmentBackfillFailed'], ['States.ALL']]);
     expect(catchers[0]?.Next).toBe('Did this run create the index?');
     expect(catchers[1]?.Next).toBe('Release the lock after failure');
+    const inner = States.Backfill?.ItemProcessor?.States ?? {};
+    expect(inner['Run segment']?.Next).toBe('Segment backfilled?');
+    expect(inner['Segment backfill failed']).toMatchObject({ Type: 'Fail', Error: 'SegmentBackfillFailed' });
+    // The child always succeeds: a backfill that keeps failing is caught and reported as `failed: true`.
+    expect(segmentStates['Backfill segment']?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Segment failed' }),
+    ]);
+    expect(segmentStates['Segment failed']?.Parameters).toMatchObject({ failed: true });
+    expect(segmentStates['Segment done']?.Parameters).toMatchObject({ failed: false });
+  });
+
+  it('retries a segment start refused at the running-executions limit or throttled', () => {
+    const retry = States.Backfill?.ItemProcessor?.States['Run segment']?.Retry ?? [];
+    expect(retry.flatMap((r) => r.ErrorEquals)).toEqual([
+      'StepFunctions.ExecutionLimitExceeded',
+      'StepFunctions.ThrottlingException',
+    ]);
+  });
+
+  it('keeps the state small after verification: the segment samples are dropped and the report lists at most 20 failures', () => {
+    expect(States['Finish verification']?.Next).toBe('Forget the segment counts');
+    expect(States['Forget the segment counts']).toMatchObject({
+      Type: 'Pass',
+      Result: [],
+      ResultPath: '$.verifiedSegments',
+    });
+  });
+
+  it('bounds the wait for a rollback delete by maxPolls, releasing the lock when it runs out', () => {
+    expect(States['Out of delete polls?']?.Choices).toEqual([
+      expect.objectContaining({
+        Variable: '$.polls.value',
+        NumericGreaterThanPath: '$.maxPolls',
+        Next: 'Index still being deleted',
+      }),
+    ]);
+    expect(States['Index still being deleted']?.Next).toBe('Release the lock after failure');
+    expect(States['Start polling the delete']?.Next).toBe('Wait for the index to go');
   });
 
   it.each(['Describe for rollback', 'Delete index', 'Describe after delete'])(
@@ -157,8 +196,15 @@ describe('EventIdIndexMigration', () => {
       expect.objectContaining({ ErrorEquals: ['DynamoDb.ConditionalCheckFailedException'], Next: 'Read the lock' }),
     ]);
     expect(States['Describe the lock holder']?.Resource).toBe('arn:aws:states:::aws-sdk:sfn:describeExecution');
+    // An execution pending redrive may resume without taking the lock again: it still holds the table.
     expect(States['Lock holder running?']?.Choices).toEqual([
-      expect.objectContaining({ StringEquals: 'RUNNING', Next: 'Another execution is migrating the table' }),
+      {
+        Or: [
+          { Variable: '$.holder.status', StringEquals: 'RUNNING' },
+          { Variable: '$.holder.status', StringEquals: 'PENDING_REDRIVE' },
+        ],
+        Next: 'Another execution is migrating the table',
+      },
     ]);
   });
 
@@ -248,8 +294,15 @@ describe('EventIdIndexMigration', () => {
       GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'event-id-index' } }],
     });
     expect(States['Did this run create the index?']?.Choices).toEqual([
-      expect.objectContaining({ Variable: '$.createdByThisRun', BooleanEquals: true, Next: 'Describe for rollback' }),
+      expect.objectContaining({
+        Variable: '$.createdByThisRun',
+        BooleanEquals: true,
+        Next: 'Read the lock before rollback',
+      }),
     ]);
+    // Only while this execution still holds the lock (a redriven one may have lost it to another).
+    expect(States['Lock still ours?']?.Choices).toEqual([expect.objectContaining({ Next: 'Describe for rollback' })]);
+    expect(States['Lock still ours?']?.Default).toBe('Lock held by another execution');
     expect(States['Is there an index to delete']?.Next).toBe('Anything to roll back?');
     expect(States['Is the index still there']?.Next).toBe('Index gone?');
   });

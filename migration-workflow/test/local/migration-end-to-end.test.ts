@@ -296,11 +296,11 @@ describe('the migration end to end, with the API serving the table', () => {
       proxy.operations = ['UpdateItem'];
       proxy.mode = 'server-error';
       const outcome = await migrate(scenario, proxied);
-      // The segment's child execution failed: the task fails as startExecution.sync does, with its description.
+      // The segment's child execution reported its backfill failed: a definite failure, rolled back.
       expect(failureOf(outcome)).toEqual({
-        error: 'States.TaskFailed',
+        error: 'SegmentBackfillFailed',
         cause: expect.stringMatching(
-          /"Error":"InternalServerError".*Backfill could not set event_id on .* InternalServerError/,
+          /^Segment \d of 4: InternalServerError: Backfill could not set event_id on .* InternalServerError/,
         ),
       });
       expect(retriesOf(outcome, 'Backfill segment')).toBeGreaterThanOrEqual(6);

@@ -184,6 +184,142 @@ describe('the migration state machine run locally', () => {
     expect(await lockHolder(tableName)).toBeUndefined();
   }, 60_000);
 
+  describe('segment child executions that cannot start', () => {
+    const runRefused = async (tableName: string, refuseSegmentStarts: number) => {
+      const progress: ProgressEvent[] = [];
+      const result = await runMigrationLocally(
+        { tableName, totalSegments: 2, maxWritesPerSecond: 5000, maxPolls: 100 },
+        {
+          client: db.client,
+          doc: db.doc,
+          definition: synthesizedMigrationDefinition(tableName),
+          waitMs: 20,
+          retryIntervalMs: 1,
+          refuseSegmentStarts,
+          onProgress: (event) => progress.push(event),
+        },
+      ).catch((error: unknown) => ({ rejected: String(error) }));
+      return { result, progress, retries: progress.filter((e) => e.kind === 'retry' && e.state === 'Run segment') };
+    };
+
+    it('are retried at the running-executions limit, and the migration finishes', async () => {
+      const tableName = await legacyTable(40);
+      const { result, retries } = await runRefused(tableName, 3);
+      expect(result).toMatchObject({ ok: true, eventItems: 40 });
+      expect(retries).toHaveLength(3);
+      expect(retries[0]).toMatchObject({ error: 'StepFunctions.ExecutionLimitExceeded' });
+    }, 60_000);
+
+    it('fail in doubt once the retries run out: no rollback, the index and its backfill stay for a rerun', async () => {
+      const tableName = await legacyTable(40);
+      const { result, progress, retries } = await runRefused(tableName, 1000);
+      expect(result).toMatchObject({ rejected: expect.stringMatching(/maximum number of running executions/) });
+      expect(progress).toContainEqual(
+        expect.objectContaining({ kind: 'failed', error: 'StepFunctions.ExecutionLimitExceeded' }),
+      );
+      expect(retries.length).toBeGreaterThanOrEqual(12);
+      expect(progress).not.toContainEqual({ kind: 'state', name: 'Delete index' });
+      expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
+      expect(await lockHolder(tableName)).toBeUndefined();
+      await expect(run(tableName)).resolves.toMatchObject({ ok: true, eventItems: 40 });
+    }, 60_000);
+  });
+
+  it('keeps every state within the 256 KB payload on a table whose tenants have 1,800-byte keys, over 40 segments', async () => {
+    const tableName = await legacyTable(0);
+    const tenants = Array.from({ length: 40 }, (_, i) => `${i}-`.padEnd(1800, 'k'));
+    await seedLegacyEvents(db.doc, { tableName, count: 1200, tenants });
+    const progress: ProgressEvent[] = [];
+    const report = await runMigrationLocally(
+      { tableName, totalSegments: 40, maxWritesPerSecond: 100_000, maxPolls: 100 },
+      {
+        client: db.client,
+        doc: db.doc,
+        definition: synthesizedMigrationDefinition(tableName),
+        waitMs: 20,
+        sampleSize: 1000,
+        onProgress: (event) => progress.push(event),
+      },
+    );
+    expect(report).toMatchObject({ ok: true, eventItems: 1200, indexedItems: 1200, sampleFailureCount: 0 });
+    // Each segment's share of the sample bytes holds one or two such items: the sample shrinks, the payload holds.
+    expect((report as { sampled: number }).sampled).toBeGreaterThan(20);
+  }, 120_000);
+
+  it('rolls back only while it still holds the lock: an execution that lost it to another leaves the index alone', async () => {
+    const tableName = await legacyTable(60);
+    await db.doc.send(
+      new PutCommand({ TableName: tableName, Item: { tenant_id: 'acme', sk: 'EVENT#broken', source: 's' } }),
+    );
+    let takenOver: Promise<unknown> | undefined;
+    const progress: ProgressEvent[] = [];
+    const outcome = await runMigrationLocally(
+      { tableName, totalSegments: 2, maxWritesPerSecond: 5000, maxPolls: 100 },
+      {
+        client: db.client,
+        doc: db.doc,
+        definition: synthesizedMigrationDefinition(tableName),
+        waitMs: 20,
+        onProgress: (event) => {
+          progress.push(event);
+          // Another execution takes the table over while this one verifies (as after a redrive).
+          if (event.kind === 'state' && event.name === 'Verify index' && !takenOver) {
+            takenOver = db.doc.send(
+              new PutCommand({
+                TableName: tableName,
+                Item: {
+                  tenant_id: CONTROL_TENANT,
+                  sk: MIGRATION_LOCK_SK,
+                  holder: 'arn:aws:states:local:0:execution:m:other',
+                },
+              }),
+            );
+          }
+        },
+      },
+    ).catch((error: unknown) => String(error));
+    await takenOver;
+    expect(outcome).toMatch(/"missingEventId":1/);
+    expect(progress).toContainEqual({ kind: 'state', name: 'Lock held by another execution' });
+    expect(progress).not.toContainEqual({ kind: 'state', name: 'Delete index' });
+    expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
+    expect(await lockHolder(tableName)).toBe('arn:aws:states:local:0:execution:m:other');
+  }, 60_000);
+
+  it('stops waiting for a rollback delete after maxPolls, releasing the lock (IndexStillDeleting)', async () => {
+    const slow = await startEmbeddedEngine({ port: 0, mode: 'in-process', indexCreateMs: 10, indexDeleteMs: 60_000 });
+    const slowDb = createDynamoDbClients({ region: 'us-east-1', endpoint: slow.endpoint });
+    try {
+      const tables = { events: 'slow-delete-events', apiKeys: 'slow-delete-keys' };
+      await ensureTables(slowDb.client, slowDb.doc, tables, { legacy: true });
+      await seedLegacyEvents(slowDb.doc, { tableName: tables.events, count: 10, tenants: ['acme'] });
+      await slowDb.doc.send(
+        new PutCommand({ TableName: tables.events, Item: { tenant_id: 'acme', sk: 'EVENT#broken', source: 's' } }),
+      );
+      const progress: ProgressEvent[] = [];
+      const outcome = await runMigrationLocally(
+        { tableName: tables.events, totalSegments: 1, maxWritesPerSecond: 5000, maxPolls: 3 },
+        {
+          client: slowDb.client,
+          doc: slowDb.doc,
+          definition: synthesizedMigrationDefinition(tables.events),
+          waitMs: 20,
+          onProgress: (event) => progress.push(event),
+        },
+      ).catch((error: unknown) => String(error));
+      expect(outcome).toMatch(/"missingEventId":1/);
+      expect(progress).toContainEqual({ kind: 'state', name: 'Index still being deleted' });
+      expect(progress.filter((e) => e.kind === 'state' && e.name === 'Wait for the index to go')).toHaveLength(4);
+      const { Item } = await slowDb.doc.send(
+        new GetCommand({ TableName: tables.events, Key: { tenant_id: CONTROL_TENANT, sk: MIGRATION_LOCK_SK } }),
+      );
+      expect(Item).toBeUndefined();
+    } finally {
+      slowDb.client.destroy();
+      await slow.close();
+    }
+  }, 60_000);
+
   describe('with faults injected between the state machine and the engine', () => {
     let proxy: FaultProxy;
     let proxied: DynamoDbClients;
