@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { CONTROL_TENANT } from '../src/store/event-id-index-control';
 import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../src/store/table-schemas';
 import { apiLimits, type ApiLimits } from './api-limits';
-import { HTTP_API_ACCESS_LOG_FORMAT } from './http-api-access-log';
+import { accessLogFormat } from './http-api-access-log';
 import { lambdaBundling } from './lambda-bundling';
 
 export interface ApiStackProps extends StackProps {
@@ -152,7 +152,7 @@ export class ApiStack extends Stack {
     const stageResource = this.httpApi.defaultStage?.node.defaultChild as CfnStage;
     stageResource.accessLogSettings = {
       destinationArn: this.accessLogGroup.logGroupArn,
-      format: JSON.stringify(HTTP_API_ACCESS_LOG_FORMAT),
+      format: accessLogFormat(),
     };
     // Past these, API Gateway answers 429 without invoking the function.
     stageResource.defaultRouteSettings = {

@@ -5,12 +5,20 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnTopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../../api/infra/api-stack';
+import { MigrationStack } from '../../migration-workflow/infra/migration-stack';
 import { LOGS_INSIGHTS_QUERIES } from '../../api/src/observability/logs-insights-queries';
 import { API_ENDPOINTS } from '../../api/src/observability/metric-definitions';
 import { endpointSlug } from '../alarm-naming';
 import { MonitoringStack } from '../monitoring-stack';
 import { ALL_ENDPOINTS_ERROR_RATE_TITLE, endpointWidgetTitles } from '../slo-dashboard';
-import { DEFAULT_ALERTING, SLO_SPEC, burnRateMinimumRequests, type AlertSeverity, type SloSpec } from '../slo-spec';
+import {
+  DEFAULT_ALERTING,
+  SLO_SPEC,
+  burnRateMinimumRequests,
+  suppressionExtensionInMinutes,
+  type AlertSeverity,
+  type SloSpec,
+} from '../slo-spec';
 
 const PREFIX = 'TriggersApi-Test';
 const RUNBOOK = /\nRunbook: https:\/\/\S+#[a-z-]+$/;
@@ -271,6 +279,8 @@ describe('MonitoringStack', () => {
     (tier) => {
       for (const objective of ['latency-post-v1-events', 'success-rate-get-v1-inbox']) {
         const composite = alarmNamed(template, `${PREFIX}-burn-${tier.name}-${objective}`);
+        // Exactly the extension the notification replay (burn-rate-notifications.test.ts) proves notifies once.
+        expect(composite.ActionsSuppressorExtensionPeriod).toBe(suppressionExtensionInMinutes(tier) * 60);
         expect(composite.ActionsSuppressorExtensionPeriod).toBeGreaterThan(tier.shortWindowInMinutes * 60);
         expect(composite.ActionsSuppressorWaitPeriod).toBe(60);
       }
@@ -566,5 +576,41 @@ describe('MonitoringStack', () => {
     for (const acknowledged of report.pluginReports[0]?.suppressedViolations ?? []) {
       expect(acknowledged.reason.length).toBeGreaterThan(20);
     }
+  });
+});
+
+describe('MonitoringStack with the migration state machine', () => {
+  const app = appWithoutBundling();
+  const api = new ApiStack(app, PREFIX, { stage: 'Test', version: '1.2.3' });
+  const migration = new MigrationStack(app, `${PREFIX}-Migration`, { eventsTable: api.eventsTable });
+  const stack = new MonitoringStack(app, `${PREFIX}-Monitoring`, {
+    stage: 'Test',
+    spec: SLO_SPEC,
+    handler: api.handler,
+    httpApi: api.httpApi,
+    eventsTable: api.eventsTable,
+    apiKeysTable: api.apiKeysTable,
+    logGroup: api.logGroup,
+    migrationStateMachine: migration.migration.stateMachine,
+  });
+  const template = Template.fromStack(stack);
+
+  it('tickets (never pages) a failed or timed-out migration execution, with its runbook', () => {
+    const alarm = alarmNamed(template, `${PREFIX}-migration-failed`);
+    expect(alarm.AlarmActions).toEqual([{ Ref: stack.getLogicalId(stack.ticketTopic.node.defaultChild as CfnTopic) }]);
+    expect(alarm.AlarmDescription).toMatch(/^\[ticket\]/);
+    expect(alarm.AlarmDescription).toMatch(/#migration-failed$/);
+    const metrics = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string } };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(failed, 0) + FILL(timedOut, 0)');
+    expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).sort()).toEqual([
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    expect(alarm.Threshold).toBe(1);
+    expect(alarm.TreatMissingData).toBe('notBreaching');
   });
 });
