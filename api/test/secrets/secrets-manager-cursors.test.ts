@@ -2,7 +2,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError } from '../../src/errors';
 import { startSecretsManagerDouble, type SecretsManagerDouble } from '../../src/local/secrets-manager-double';
 import { InboxCursorCodec } from '../../src/domain/inbox-cursor';
-import { CURSOR_SECRET_REFRESH_MS, secretsManagerCursors } from '../../src/secrets/secrets-manager-cursors';
+import {
+  CURSOR_SECRET_MAX_AGE_MS,
+  CURSOR_SECRET_REFRESH_MS,
+  RETRY_AFTER_FAILED_REFRESH_MS,
+  secretsManagerCursors,
+} from '../../src/secrets/secrets-manager-cursors';
 import { captureLogger } from '../support/captured-logger';
 
 // Secrets Manager has no local engine: a stand-in on loopback answers the real SDK client.
@@ -87,7 +92,17 @@ describe('inbox cursors keyed from Secrets Manager', () => {
       expect(new InboxCursorCodec(newKey).decode('acme', codec.encode('acme', sk))).toBe(sk);
     });
 
-    it('reads the secret again after the refresh interval, so a rotation reaches every instance', async () => {
+    /** Calls `cursors` until it answers a codec other than `stale` (the background read has landed). */
+    async function nextCodec(cursors: () => Promise<InboxCursorCodec>, stale: InboxCursorCodec) {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const codec = await cursors();
+        if (codec !== stale) return codec;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      throw new Error('the keys were never read again');
+    }
+
+    it('reads the secret again in the background after the refresh interval, so a rotation reaches every instance without a request waiting', async () => {
       double.put(arn, oldKey);
       const cursors = secretsManagerCursors({
         client: () => client,
@@ -104,32 +119,77 @@ describe('inbox cursors keyed from Secrets Manager', () => {
       expect(double.reads()).toBe(1);
 
       clock += 1;
-      const after = await cursors();
+      // This call starts the re-read and is answered at once with the keys it has.
+      await expect(cursors()).resolves.toBe(before);
+      const after = await nextCodec(cursors, before);
       expect(double.reads()).toBe(2);
       expect(after.decode('acme', issuedBefore)).toBe(sk);
       expect(new InboxCursorCodec(newKey).decode('acme', after.encode('acme', sk))).toBe(sk);
     });
 
-    it('keeps the keys read before, and says so, when reading again fails', async () => {
+    it('keeps the keys read before, says so, and tries again after 30 s when reading again fails', async () => {
+      double.put(arn, oldKey);
+      const captured = captureLogger();
+      const cursors = secretsManagerCursors({ client: () => client, secretId: arn, logger: captured.logger, now });
+      const before = await cursors();
+      double.deny(true);
+      const warned = () =>
+        captured
+          .lines()
+          .filter(
+            (line) =>
+              line.message ===
+              'The cursor secret could not be read again from Secrets Manager; the keys read before stay in use',
+          ).length;
+
+      clock += CURSOR_SECRET_REFRESH_MS;
+      await expect(cursors()).resolves.toBe(before);
+      for (let i = 0; i < 200 && warned() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(captured.lines()).toContainEqual(
+        expect.objectContaining({
+          level: 'WARN',
+          secret_id: arn,
+          err: expect.objectContaining({ name: 'AccessDeniedException' }),
+        }),
+      );
+      expect(double.reads()).toBe(2);
+
+      // Not again before 30 s have passed...
+      clock += RETRY_AFTER_FAILED_REFRESH_MS - 1;
+      await expect(cursors()).resolves.toBe(before);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(double.reads()).toBe(2);
+      // ...then again, and the new keys are used once it succeeds.
+      double.deny(false);
+      double.put(arn, newKey);
+      clock += 1;
+      const after = await nextCodec(cursors, before);
+      expect(double.reads()).toBe(3);
+      expect(new InboxCursorCodec(newKey).decode('acme', after.encode('acme', sk))).toBe(sk);
+    });
+
+    it('stops using keys it has not been able to read again for an hour: 503 until the secret is readable', async () => {
       double.put(arn, oldKey);
       const captured = captureLogger();
       const cursors = secretsManagerCursors({ client: () => client, secretId: arn, logger: captured.logger, now });
       const before = await cursors();
       double.deny(true);
 
-      clock += CURSOR_SECRET_REFRESH_MS;
+      clock += CURSOR_SECRET_MAX_AGE_MS - 1;
       await expect(cursors()).resolves.toBe(before);
-
+      clock += 1;
+      await expect(cursors()).rejects.toMatchObject({ status: 503, retryAfterSeconds: 2 });
       expect(captured.lines()).toContainEqual(
         expect.objectContaining({
-          level: 'WARN',
-          message: 'The cursor secret could not be read again from Secrets Manager; the keys read before stay in use',
-          secret_id: arn,
+          level: 'ERROR',
+          message:
+            'The cursor secret could not be read from Secrets Manager, and the keys read before are too old to use',
+          keys_age_ms: CURSOR_SECRET_MAX_AGE_MS,
         }),
       );
+
       double.deny(false);
       double.put(arn, newKey);
-      clock += CURSOR_SECRET_REFRESH_MS;
       const after = await cursors();
       expect(after).not.toBe(before);
       expect(new InboxCursorCodec(newKey).decode('acme', after.encode('acme', sk))).toBe(sk);
