@@ -104,11 +104,14 @@ describe('MigrationStack', () => {
     }
   });
 
-  it('is watched by the monitoring stack: a failed execution raises an alarm with a runbook link', () => {
+  it('is watched by the monitoring stack: a failed or timed-out execution raises an alarm with a runbook link', () => {
+    const stateMetric = (name: string) =>
+      Match.objectLike({
+        MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: name, Namespace: 'AWS/States' }) }),
+      });
     Template.fromStack(monitoring).hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'TriggersApi-Test-migration-failed',
-      MetricName: 'ExecutionsFailed',
-      Namespace: 'AWS/States',
+      Metrics: Match.arrayWith([stateMetric('ExecutionsFailed'), stateMetric('ExecutionsTimedOut')]),
       Threshold: 1,
       AlarmDescription: Match.stringLikeRegexp('Runbook: https://.*#migration-failed'),
       AlarmActions: [Match.anyValue()],
