@@ -3,7 +3,7 @@ import type { ApiLimits } from './api/infra/api-limits';
 import { ApiStack } from './api/infra/api-stack';
 import { MigrationStack } from './migration-workflow/infra/migration-stack';
 import { MonitoringStack } from './monitoring/monitoring-stack';
-import { SLO_SPEC, type SloSpec } from './monitoring/slo-spec';
+import { SLO_SPEC, type SloSpec } from './contract/slo-spec';
 
 export interface TriggersApiStacksOptions {
   stage: string;

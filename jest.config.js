@@ -1,7 +1,17 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const roots = ['api', 'monitoring', 'migration-workflow', 'load', '.github']
+const roots = [
+  'contract',
+  'platform',
+  'engine',
+  'api',
+  'monitoring',
+  'migration-workflow',
+  'load',
+  'tooling',
+  '.github',
+]
   .filter((dir) => existsSync(join(__dirname, dir)))
   .map((dir) => `<rootDir>/${dir}`);
 

@@ -1,6 +1,6 @@
 /** Names, descriptions and routing shared by every SLO alarm. */
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
-import { runbookUrl, type AlertingPolicy, type AlertSeverity } from './slo-spec';
+import { runbookUrl, type AlertingPolicy, type AlertSeverity } from '../contract/slo-spec';
 
 /** Where each severity notifies: pages and tickets go to different topics, so each can reach its own people. */
 export type SeverityActions = Readonly<Record<AlertSeverity, IAlarmAction>>;

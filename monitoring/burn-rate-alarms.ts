@@ -26,7 +26,7 @@ import {
   type AlertingPolicy,
   type BurnRateTier,
   type SloSpec,
-} from './slo-spec';
+} from '../contract/slo-spec';
 
 /** What a burn-rate alarm measures: the share of bad requests in a window, against the error budget. */
 export interface BudgetedObjective {

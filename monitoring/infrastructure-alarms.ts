@@ -9,7 +9,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { describeAlarm, type SeverityActions } from './alarm-naming';
 import type { SloMetrics } from './slo-metrics';
-import { alertingPolicy, type AlertSeverity, type SloSpec } from './slo-spec';
+import { alertingPolicy, type AlertSeverity, type SloSpec } from '../contract/slo-spec';
 
 /**
  * Severity of each infrastructure alarm: 5xx the API never recorded page (nothing else sees them), the

@@ -12,16 +12,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { DefaultDashboardFactory, MonitoringFacade } from 'cdk-monitoring-constructs';
 import type { Construct } from 'constructs';
-import { LOGS_INSIGHTS_QUERIES } from '../api/src/observability/logs-insights-queries';
-import { eventsTableDefinition } from '../api/src/store/table-schemas';
+import { LOGS_INSIGHTS_QUERIES } from '../contract/log-queries';
+import { eventsTableDefinition } from '../contract/table-schemas';
 import { describeAlarm, type SeverityActions } from './alarm-naming';
 import { BurnRateAlarms } from './burn-rate-alarms';
 import { InfrastructureAlarms } from './infrastructure-alarms';
 import { ObjectiveAlarms } from './objective-alarms';
 import { addSloDashboardSections } from './slo-dashboard';
 import { SloMetrics } from './slo-metrics';
-import { alertingPolicy, type AlertSeverity, type SloSpec } from './slo-spec';
-import { validateSloSpec } from './slo-spec-validation';
+import { alertingPolicy, type AlertSeverity, type SloSpec } from '../contract/slo-spec';
+import { validateSloSpec } from '../contract/slo-spec-validation';
 
 export interface MonitoringStackProps extends StackProps {
   /** Stage name, as given to the ApiStack: selects the metric namespace `TriggersAPI/<stage>`. */

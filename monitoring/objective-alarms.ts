@@ -8,7 +8,7 @@ import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws
 import { Construct } from 'constructs';
 import { describeAlarm, endpointSlug, type SeverityActions } from './alarm-naming';
 import type { SloMetrics } from './slo-metrics';
-import { alertingPolicy, type AlertSeverity, type SloSpec } from './slo-spec';
+import { alertingPolicy, type AlertSeverity, type SloSpec } from '../contract/slo-spec';
 
 /** Objective alarms confirm a miss over 15 minutes; the burn-rate tiers are what pages. */
 export const OBJECTIVE_ALARM_SEVERITY: AlertSeverity = 'ticket';

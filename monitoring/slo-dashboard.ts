@@ -2,9 +2,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, type HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CustomMetricGroup, MonitoringFacade } from 'cdk-monitoring-constructs';
-import { LOOKUP_METHODS, type ApiEndpoint } from '../api/src/observability/metric-definitions';
+import { LOOKUP_METHODS, type ApiEndpoint } from '../contract/metrics';
 import type { SloMetrics } from './slo-metrics';
-import { latencyTargetInMillis, objectiveEndpoints, successRateTargetPercent, type SloSpec } from './slo-spec';
+import {
+  latencyTargetInMillis,
+  objectiveEndpoints,
+  successRateTargetPercent,
+  type SloSpec,
+} from '../contract/slo-spec';
 
 const DASHBOARD_PERIOD = Duration.minutes(1);
 

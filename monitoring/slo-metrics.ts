@@ -8,7 +8,7 @@ import {
   type LookupMethod,
   type MetricDefinition,
   type MetricUnit,
-} from '../api/src/observability/metric-definitions';
+} from '../contract/metrics';
 
 const UNITS: Record<MetricUnit, Unit> = {
   Milliseconds: Unit.MILLISECONDS,

@@ -88,7 +88,7 @@ describe('slo-review.yml paths', () => {
     expect(closure.unresolved).toEqual([]);
     // The stacks and their inputs from outside monitoring/ are reached, not only the entry points.
     expect(closure.files).toEqual(
-      expect.arrayContaining(['monitoring/slo-spec.ts', 'api/infra/api-stack.ts', 'api/src/store/table-schemas.ts']),
+      expect.arrayContaining(['contract/slo-spec.ts', 'api/infra/api-stack.ts', 'contract/table-schemas.ts']),
     );
   });
 

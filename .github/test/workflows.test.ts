@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
-import { syntheticSummary } from '../../load/test/support/synthetic-summary';
+import { syntheticSummary } from '../../load/src/synthetic-summary';
 import {
   allSteps as steps,
   readWorkflow as workflow,

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Pool } from 'undici';
-import { epochSeconds } from '../src/domain/event';
-import { startServerProcess } from '../src/local/server-process';
-import { createDynamoDbClients } from '../src/store/dynamodb-client';
+import { epochSeconds } from '../../contract/event';
+import { startServerProcess } from '../../tooling/server-process';
+import { createDynamoDbClients } from '../../platform/dynamodb-client';
 import { toEventItem } from '../src/store/event-item';
-import { DEFAULT_TABLE_NAMES } from '../src/store/table-schemas';
-import { eventPoster, median, runAtFixedRate, runAtMaxThroughput, type RunResult } from './load-generators';
+import { DEFAULT_TABLE_NAMES } from '../../contract/table-schemas';
+import { eventPoster, median, runAtFixedRate, runAtMaxThroughput, type RunResult } from '../../tooling/load-generators';
 
 const { values } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runEngineKillDrill, unreadableEvents } from '../src/local/engine-kill-drill';
 import { descendantPids, enginePidOf, killAll } from '../src/local/process-tree';
-import { startServerProcess } from '../src/local/server-process';
+import { startServerProcess } from '../../tooling/server-process';
 
 const { values } = parseArgs({
   options: {

@@ -17,8 +17,8 @@ import { httpApiEvent } from '../src/local/http-api-event';
 import type { Invocation, LambdaSandbox } from '../src/local/lambda-sandbox';
 import { startLocalStage, type LocalStage } from '../src/local/local-stage';
 import { DynamoDbApiKeyStore } from '../src/store/dynamodb-api-key-store';
-import { LatencyRecorder, type LatencySummary } from './latency-recorder';
-import { runAtMaxThroughput } from './load-generators';
+import { LatencyRecorder, type LatencySummary } from '../../tooling/latency-recorder';
+import { runAtMaxThroughput } from '../../tooling/load-generators';
 
 const { values } = parseArgs({
   options: {

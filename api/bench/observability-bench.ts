@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { startEmbeddedEngine } from '../src/engine/embedded-engine';
-import { startServerProcess, type ServerProcess } from '../src/local/server-process';
+import { startEmbeddedEngine } from '../../engine/src/embedded-engine';
+import { startServerProcess, type ServerProcess } from '../../tooling/server-process';
 import {
   eventPoster,
   median,
@@ -12,7 +12,7 @@ import {
   runAtMaxThroughput,
   type Operation,
   type RunResult,
-} from './load-generators';
+} from '../../tooling/load-generators';
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { descendantPids, enginePidOf, killAll } from '../src/local/process-tree';
-import { startServerProcess } from '../src/local/server-process';
+import { startServerProcess } from '../../tooling/server-process';
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
  * Lambda, and the function can never take the account's whole concurrency pool, which the migration's
  * functions and everything else in the account share.
  */
-import { latencyTargetInMillis, SLO_SPEC, type SloSpec } from '../../monitoring/slo-spec';
+import { latencyTargetInMillis, SLO_SPEC, type SloSpec } from '../../contract/slo-spec';
 
 export interface ApiLimits {
   /** Steady-state requests per second the stage admits (token-bucket refill rate). */

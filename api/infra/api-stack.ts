@@ -11,11 +11,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { CONTROL_TENANT } from '../src/store/event-id-index-control';
-import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../src/store/table-schemas';
+import { CONTROL_TENANT } from '../../contract/control-record';
+import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../../contract/table-schemas';
 import { apiLimits, type ApiLimits } from './api-limits';
 import { accessLogFormat } from './http-api-access-log';
-import { lambdaBundling } from './lambda-bundling';
+import { lambdaBundling } from '../../platform/lambda-bundling';
 
 export interface ApiStackProps extends StackProps {
   /** Stage name, used in resource names and the metric namespace (e.g. `Production`). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_TABLE_NAMES, type TableNames } from './store/table-schemas';
+import { DEFAULT_TABLE_NAMES, type TableNames } from '../../contract/table-schemas';
 
 /** Everything the API reads from its environment, parsed once at the entry point. */
 export interface ApiConfig {

@@ -9,7 +9,7 @@ import { ApiError, InternalError, ValidationError } from './errors';
 import { errorBody } from './http/error-middleware';
 import { httpApiEventProblem } from './http/lambda-event';
 import { createLogger } from './observability/logger';
-import { metricNamespace } from './observability/metric-definitions';
+import { metricNamespace } from '../../contract/metrics';
 import { EmfSink } from './observability/metrics/emf-sink';
 import type { MetricsSink } from './observability/metrics/metrics-sink';
 import { NoopSink } from './observability/metrics/noop-sink';

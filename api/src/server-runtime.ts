@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Logger } from 'pino';
-import { SLO_SPEC } from '../../monitoring/slo-spec';
+import { SLO_SPEC } from '../../contract/slo-spec';
 import type { ApiConfig } from './config';
 import { dashboardRoutes } from './dashboard';
 import { InboxCursorCodec } from './domain/inbox-cursor';
@@ -10,7 +10,7 @@ import { prometheusRoute } from './http/routes/prometheus';
 import { runWithoutLogContext } from './observability/log-context';
 import { createMetricsSink, PrometheusSink, type MetricsRecorder, type MetricsSink } from './observability/metrics';
 import { createRuntime, type Runtime } from './runtime';
-import type { DynamoDbClients } from './store/dynamodb-client';
+import type { DynamoDbClients } from '../../platform/dynamodb-client';
 
 export interface ServerRuntimeParts {
   /** DynamoDB clients to use instead of ones built from the configuration. */

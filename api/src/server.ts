@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError, readConfig, type ApiConfig } from './config';
 import { mintApiKey } from './domain/mint-api-key';
-import { startSupervisedEngine, type EngineStatus, type SupervisedEngine } from './engine/engine-supervisor';
+import { startSupervisedEngine, type EngineStatus, type SupervisedEngine } from '../../engine/src/engine-supervisor';
 import type { ComponentHealth } from './health/health-check';
 import { createLogger } from './observability/logger';
 import type { Runtime } from './runtime';

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { createLambdaHandler } from '../src/lambda';
 import { httpApiEvent } from '../src/local/http-api-event';
-import { startTestApi, type TestApi } from './support/test-api';
+import { startTestApi, type TestApi } from '../../tooling/test-api';
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,

@@ -1,6 +1,6 @@
-import { startEmbeddedEngine, type EmbeddedEngine } from '../src/engine/embedded-engine';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy';
-import { startServerProcess } from '../src/local/server-process';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../engine/src/embedded-engine';
+import { startFaultProxy, type FaultProxy } from '../../tooling/fault-proxy';
+import { startServerProcess } from '../../tooling/server-process';
 
 async function post(url: string, key: string): Promise<Response> {
   return fetch(`${url}/v1/events`, {

@@ -4,7 +4,7 @@
  * scenario calls. Pure and free of k6 imports, so Node tests it; the entry scripts read the thresholds
  * file and check the result against @types/k6's `Options`.
  */
-import type { ApiEndpoint } from '../../api/src/observability/metric-definitions';
+import type { ApiEndpoint } from '../../contract/metrics';
 import { KNEE_WINDOW_SECONDS, type KneeLimits } from './knee.ts';
 import {
   parseDuration,

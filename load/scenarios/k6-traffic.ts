@@ -11,7 +11,7 @@ import exec from 'k6/execution';
 import http, { type Params } from 'k6/http';
 import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
-import type { ApiEndpoint } from '../../api/src/observability/metric-definitions';
+import type { ApiEndpoint } from '../../contract/metrics';
 import {
   ENDPOINT_TAG,
   EVENTS_ACCEPTED_METRIC,

@@ -2,7 +2,7 @@
  * The four load scenarios as data: the k6 scripts and the local runner both read them, so both send the
  * same traffic. Nothing here may import Node or k6 modules (k6 bundles this file; Node runs it).
  */
-import type { ApiEndpoint } from '../../api/src/observability/metric-definitions';
+import type { ApiEndpoint } from '../../contract/metrics';
 
 export const SCENARIO_NAMES = ['event_ingestion', 'inbox_polling', 'mixed_workload', 'stress_test'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];

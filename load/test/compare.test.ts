@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SLO_SPEC, type SloSpec } from '../../monitoring/slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../contract/slo-spec';
 import { SCENARIOS, type ScenarioName } from '../scenarios/scenarios';
 import type { EndpointSummary, Knee, LoadSummary } from '../scenarios/summary-format';
 import { runCompareCli } from '../src/compare/cli';

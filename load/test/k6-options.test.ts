@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { K6_ENDPOINT_TAG, K6_EVENTS_ACCEPTED_METRIC } from '../../monitoring/generate/k6-thresholds';
-import { SLO_SPEC } from '../../monitoring/slo-spec';
+import { SLO_SPEC } from '../../contract/slo-spec';
 import { sloKneeLimits } from '../src/runner/run-scenario';
 import {
   COUNTED_STATUSES,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidSummaryError, parseSummary, readSummary } from '../src/summary-schema';
-import { syntheticSummary } from './support/synthetic-summary';
+import { syntheticSummary } from '../src/synthetic-summary';
 
 /** A valid summary, as a plain object the cases below can break. */
 function validSummary(): Record<string, any> {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { median, runAtFixedRate, type Operation, type RunResult } from '../../api/bench/load-generators';
-import { parseEventSortKey } from '../../api/src/domain/event';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../api/src/engine/embedded-engine';
-import { startServerProcess, type ServerProcess } from '../../api/src/local/server-process';
-import { PrometheusMetricNames } from '../../api/src/observability/metric-definitions';
-import { createDynamoDbClients, type DynamoDbClients } from '../../api/src/store/dynamodb-client';
+import { median, runAtFixedRate, type Operation, type RunResult } from '../../tooling/load-generators';
+import { parseEventSortKey } from '../../contract/event';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../engine/src/embedded-engine';
+import { startServerProcess, type ServerProcess } from '../../tooling/server-process';
+import { PrometheusMetricNames, type LookupMethod } from '../../contract/metrics';
+import { createDynamoDbClients, type DynamoDbClients } from '../../platform/dynamodb-client';
 import { readEventIdIndexState } from '../../api/src/store/event-id-index-control';
 import { ensureTables } from '../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../api/src/store/legacy-seed';
@@ -229,7 +229,7 @@ async function startApi(engine: EmbeddedEngine, target: Target): Promise<void> {
   };
 }
 
-type Lookups = Record<'gsi' | 'scan', number>;
+type Lookups = Record<LookupMethod, number>;
 
 /** The API's own count of lookups by method, from its Prometheus `/metrics`. */
 async function lookupCounts(target: Target): Promise<Lookups> {

@@ -5,9 +5,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { CONTROL_TENANT, EVENT_ID_INDEX_CONTROL_SK } from '../../api/src/store/event-id-index-control';
-import { EVENT_ID_INDEX } from '../../api/src/store/table-schemas';
-import { createEventIdIndexRequest } from '../src/handlers/create-index-request';
+import {
+  CONTROL_TENANT,
+  ControlAttr,
+  EVENT_ID_INDEX_CONTROL_SK,
+  LockAttr,
+  MIGRATION_LOCK_SK,
+  VERIFIED,
+} from '../../contract/control-record';
+import { EVENT_ID_INDEX } from '../../contract/table-schemas';
+import { createEventIdIndexRequest } from '../../contract/event-id-index-request';
 
 export interface EventIdIndexMigrationProps {
   /**
@@ -62,6 +69,10 @@ export const MAX_SEGMENTS = 40;
 /** How long an execution may run before Step Functions stops it (a standard workflow allows a year). */
 export const EXECUTION_TIMEOUT_DAYS = 7;
 
+/** Where the lock item's holder lands when the lock is read. */
+const LOCK_HOLDER = `$.lock.Item.${LockAttr.holder}.S`;
+const ROLLBACK_LOCK_HOLDER = `$.rollbackLock.Item.${LockAttr.holder}.S`;
+
 /** True when `path` holds a number from `min` to `max`. */
 function numberInRange(path: string, min: number, max: number): sfn.Condition {
   return sfn.Condition.and(
@@ -71,9 +82,6 @@ function numberInRange(path: string, min: number, max: number): sfn.Condition {
     sfn.Condition.numberLessThanEquals(path, max),
   );
 }
-
-/** The lock item that keeps two executions off one table (in the control partition, never an event). */
-export const MIGRATION_LOCK_SK = `LOCK#${EVENT_ID_INDEX}-migration`;
 
 /**
  * Errors of one backfill invocation worth retrying besides the Lambda service errors LambdaInvoke
@@ -158,7 +166,7 @@ export class EventIdIndexMigration extends Construct {
         {
           'TableName.$': '$.tableName',
           Key: lockKey,
-          ConditionExpression: 'holder = :me',
+          ConditionExpression: `${LockAttr.holder} = :me`,
           ExpressionAttributeValues: { ':me': { 'S.$': '$$.Execution.Id' } },
         },
         sfn.JsonPath.DISCARD,
@@ -190,14 +198,13 @@ export class EventIdIndexMigration extends Construct {
     // execution that has ended (failed, stopped, timed out) is taken over; one still running refuses.
     const lockItem = {
       ...lockKey,
-      holder: { 'S.$': '$$.Execution.Id' },
-      locked_at: { 'S.$': '$$.Execution.StartTime' },
+      [LockAttr.holder]: { 'S.$': '$$.Execution.Id' },
+      [LockAttr.lockedAt]: { 'S.$': '$$.Execution.StartTime' },
     };
     const alreadyRunning = new sfn.Pass(this, 'Another execution is migrating the table', {
       parameters: {
         Error: 'MigrationAlreadyRunning',
-        'Cause.$':
-          "States.Format('Execution {} is migrating table {}; wait for it to end, or stop it', $.lock.Item.holder.S, $.tableName)",
+        'Cause.$': `States.Format('Execution {} is migrating table {}; wait for it to end, or stop it', ${LOCK_HOLDER}, $.tableName)`,
       },
       resultPath: '$.failure',
     }).next(failed);
@@ -205,7 +212,7 @@ export class EventIdIndexMigration extends Construct {
       parameters: {
         Error: 'MigrationAlreadyRunning',
         'Cause.$':
-          "States.Format('Table {} is locked by {}, whose state could not be read; delete the lock item (sk {}) if no execution is running', $.tableName, $.lock.Item.holder.S, '" +
+          `States.Format('Table {} is locked by {}, whose state could not be read; delete the lock item (sk {}) if no execution is running', $.tableName, ${LOCK_HOLDER}, '` +
           MIGRATION_LOCK_SK +
           "')",
       },
@@ -229,7 +236,7 @@ export class EventIdIndexMigration extends Construct {
       service: 'sfn',
       action: 'describeExecution',
       iamAction: 'states:DescribeExecution',
-      parameters: { 'ExecutionArn.$': '$.lock.Item.holder.S' },
+      parameters: { 'ExecutionArn.$': LOCK_HOLDER },
       iamResources: [
         Stack.of(this).formatArn({
           service: 'states',
@@ -255,8 +262,8 @@ export class EventIdIndexMigration extends Construct {
       {
         'TableName.$': '$.tableName',
         Item: lockItem,
-        ConditionExpression: 'holder = :previous',
-        ExpressionAttributeValues: { ':previous': { 'S.$': '$.lock.Item.holder.S' } },
+        ConditionExpression: `${LockAttr.holder} = :previous`,
+        ExpressionAttributeValues: { ':previous': { 'S.$': LOCK_HOLDER } },
       },
       sfn.JsonPath.DISCARD,
     );
@@ -273,9 +280,9 @@ export class EventIdIndexMigration extends Construct {
     takeLock.addCatch(
       readLock.next(
         new sfn.Choice(this, 'Is the table locked?')
-          .when(sfn.Condition.isNotPresent('$.lock.Item.holder.S'), takeLock)
+          .when(sfn.Condition.isNotPresent(LOCK_HOLDER), takeLock)
           // A retried put whose first answer was lost finds the lock already ours.
-          .when(sfn.Condition.stringEqualsJsonPath('$.lock.Item.holder.S', '$$.Execution.Id'), indexPresent)
+          .when(sfn.Condition.stringEqualsJsonPath(LOCK_HOLDER, '$$.Execution.Id'), indexPresent)
           .otherwise(
             describeHolder.next(
               new sfn.Choice(this, 'Lock holder running?')
@@ -567,9 +574,9 @@ export class EventIdIndexMigration extends Construct {
         Item: {
           tenant_id: { S: CONTROL_TENANT },
           sk: { S: EVENT_ID_INDEX_CONTROL_SK },
-          status: { S: 'verified' },
-          verified_at: { 'S.$': '$$.State.EnteredTime' },
-          verified_by: { 'S.$': '$$.Execution.Name' },
+          [ControlAttr.status]: { S: VERIFIED },
+          [ControlAttr.verifiedAt]: { 'S.$': '$$.State.EnteredTime' },
+          [ControlAttr.verifiedBy]: { 'S.$': '$$.Execution.Name' },
         },
       },
       sfn.JsonPath.DISCARD,
@@ -663,8 +670,8 @@ export class EventIdIndexMigration extends Construct {
             new sfn.Choice(this, 'Lock still ours?')
               .when(
                 sfn.Condition.and(
-                  sfn.Condition.isPresent('$.rollbackLock.Item.holder.S'),
-                  sfn.Condition.stringEqualsJsonPath('$.rollbackLock.Item.holder.S', '$$.Execution.Id'),
+                  sfn.Condition.isPresent(ROLLBACK_LOCK_HOLDER),
+                  sfn.Condition.stringEqualsJsonPath(ROLLBACK_LOCK_HOLDER, '$$.Execution.Id'),
                 ),
                 isIndexPresent('Describe for rollback', 'Is there an index to delete').next(
                   new sfn.Choice(this, 'Anything to roll back?')
@@ -765,8 +772,8 @@ export class EventIdIndexMigration extends Construct {
         new sfn.Choice(this, 'Already verified?')
           .when(
             sfn.Condition.and(
-              sfn.Condition.isPresent('$.control.Item.status.S'),
-              sfn.Condition.stringEquals('$.control.Item.status.S', 'verified'),
+              sfn.Condition.isPresent(`$.control.Item.${ControlAttr.status}.S`),
+              sfn.Condition.stringEquals(`$.control.Item.${ControlAttr.status}.S`, VERIFIED),
             ),
             alreadyDone,
           )

@@ -7,8 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { lambdaBundling } from '../../api/infra/lambda-bundling';
-import { EVENT_ID_INDEX } from '../../api/src/store/table-schemas';
+import { lambdaBundling } from '../../platform/lambda-bundling';
+import { EVENT_ID_INDEX } from '../../contract/table-schemas';
 import { EventIdIndexMigration } from './event-id-index-migration';
 
 export interface MigrationStackProps extends StackProps {

@@ -1,4 +1,4 @@
-import { createDynamoDbClients } from '../../api/src/store/dynamodb-client';
+import { createDynamoDbClients } from '../../platform/dynamodb-client';
 import {
   backfillSegment,
   verifyEventIdIndex,

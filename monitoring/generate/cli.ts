@@ -5,8 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InvalidSloSpecError } from '../slo-spec-validation';
-import { SLO_SPEC } from '../slo-spec';
+import { InvalidSloSpecError } from '../../contract/slo-spec-validation';
+import { SLO_SPEC } from '../../contract/slo-spec';
 import { GenerateError } from './errors';
 import { generatedFiles, staleFiles } from './generated-files';
 

@@ -1,6 +1,6 @@
 /** Every file generated from the SLO spec, already in the form the repository's prettier leaves it. */
-import { validateSloSpec } from '../slo-spec-validation';
-import type { SloSpec } from '../slo-spec';
+import { validateSloSpec } from '../../contract/slo-spec-validation';
+import type { SloSpec } from '../../contract/slo-spec';
 import { K6_THRESHOLDS_PATH, renderK6Thresholds } from './k6-thresholds';
 import { replaceMarkedRegion } from './marked-region';
 import { renderSloTable, SLO_DOC_PATH } from './slo-table';

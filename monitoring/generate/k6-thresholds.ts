@@ -1,5 +1,5 @@
 /** k6 thresholds generated from the SLO spec, so a load test fails where production would alarm. */
-import { successRateErrorBudget, type SloSpec } from '../slo-spec';
+import { successRateErrorBudget, type SloSpec } from '../../contract/slo-spec';
 
 /** The tag the k6 scripts put on each request to name its endpoint, e.g. `POST /v1/events`. */
 export const K6_ENDPOINT_TAG = 'endpoint';

@@ -8,7 +8,7 @@ import {
   successRateErrorBudget,
   suppressionExtensionInMinutes,
   type SloSpec,
-} from '../slo-spec';
+} from '../../contract/slo-spec';
 
 /** The doc holding the table, relative to the repository root. */
 export const SLO_DOC_PATH = 'docs/SLO.md';

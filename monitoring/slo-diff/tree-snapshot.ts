@@ -12,7 +12,9 @@ import { CommandFailedError, InvalidSloSpecError } from './errors';
 import { findSpecProblems } from './spec-problems';
 
 /** Where the spec module sits in every tree, and the export the diff reads. */
-export const SPEC_MODULE = 'monitoring/slo-spec.ts';
+export const SPEC_MODULE = 'contract/slo-spec.ts';
+/** Where trees before the contract/ folder kept it: a base ref that old is read from there. */
+const FORMER_SPEC_MODULE = 'monitoring/slo-spec.ts';
 const SPEC_EXPORT = 'SLO_SPEC';
 
 /** Runs a command and resolves with its stdout; rejects with `CommandFailedError` naming the command and its stderr. */
@@ -69,8 +71,8 @@ export async function snapshotTree(dir: string, role: 'base' | 'head', options: 
 }
 
 async function loadSpec(dir: string, role: string, options: TreeOptions): Promise<unknown> {
-  const modulePath = join(dir, SPEC_MODULE);
-  if (!existsSync(modulePath)) {
+  const modulePath = [SPEC_MODULE, FORMER_SPEC_MODULE].map((path) => join(dir, path)).find(existsSync) ?? '';
+  if (!modulePath) {
     if (role === 'base') return {};
     throw new InvalidSloSpecError(role, [`${SPEC_MODULE} does not exist`]);
   }

@@ -4,7 +4,7 @@
  * and a slower tier's actions are suppressed while a faster composite is in ALARM and for the extension
  * period after it leaves ALARM; a composite still in ALARM when the extension ends performs its actions.
  */
-import { DEFAULT_ALERTING, suppressionExtensionInMinutes, type BurnRateTier } from '../slo-spec';
+import { DEFAULT_ALERTING, suppressionExtensionInMinutes, type BurnRateTier } from '../../contract/slo-spec';
 
 const BUDGET = 0.001; // a 99.9 % success rate
 const MINUTES_PER_DAY = 24 * 60;

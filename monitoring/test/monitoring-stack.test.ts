@@ -6,8 +6,8 @@ import type { CfnTopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../../api/infra/api-stack';
 import { MigrationStack } from '../../migration-workflow/infra/migration-stack';
-import { LOGS_INSIGHTS_QUERIES } from '../../api/src/observability/logs-insights-queries';
-import { API_ENDPOINTS } from '../../api/src/observability/metric-definitions';
+import { LOGS_INSIGHTS_QUERIES } from '../../contract/log-queries';
+import { API_ENDPOINTS } from '../../contract/metrics';
 import { endpointSlug } from '../alarm-naming';
 import { MonitoringStack } from '../monitoring-stack';
 import { ALL_ENDPOINTS_ERROR_RATE_TITLE, endpointWidgetTitles } from '../slo-dashboard';
@@ -18,7 +18,7 @@ import {
   suppressionExtensionInMinutes,
   type AlertSeverity,
   type SloSpec,
-} from '../slo-spec';
+} from '../../contract/slo-spec';
 
 const PREFIX = 'TriggersApi-Test';
 const RUNBOOK = /\nRunbook: https:\/\/\S+#[a-z-]+$/;

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { hashApiKey } from '../domain/api-keys';
 import { mintApiKey } from '../domain/mint-api-key';
 import { DynamoDbApiKeyStore } from '../store/dynamodb-api-key-store';
-import { DEFAULT_TABLE_NAMES } from '../store/table-schemas';
-import { cliClients, runCli } from './cli-clients';
+import { DEFAULT_TABLE_NAMES } from '../../../contract/table-schemas';
+import { cliClients, runCli } from '../../../platform/cli-clients';
 
 const USAGE = `Usage: npm run keys -- <command> [options]
 

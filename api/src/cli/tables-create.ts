@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ensureTables } from '../store/ensure-tables';
 import { seedLegacyEvents } from '../store/legacy-seed';
-import { DEFAULT_TABLE_NAMES } from '../store/table-schemas';
-import { cliClients, runCli } from './cli-clients';
+import { DEFAULT_TABLE_NAMES } from '../../../contract/table-schemas';
+import { cliClients, runCli } from '../../../platform/cli-clients';
 
 const USAGE = `Usage: npm run tables:create -- [options]
 

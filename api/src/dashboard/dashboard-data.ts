@@ -1,5 +1,5 @@
-import type { SloSpec } from '../../../monitoring/slo-spec';
-import { API_ENDPOINTS } from '../observability/metric-definitions';
+import type { SloSpec } from '../../../contract/slo-spec';
+import { API_ENDPOINTS } from '../../../contract/metrics';
 import type { MetricsSnapshot } from '../observability/metrics-snapshot';
 
 /** The SLO targets the dashboard draws as horizontal lines, flattened from the spec for the page. */

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { SloSpec } from '../../../monitoring/slo-spec';
+import type { SloSpec } from '../../../contract/slo-spec';
 import type { MetricsSnapshot } from '../observability/metrics-snapshot';
 import { isDashboardAssetName, loadDashboardAssets } from './dashboard-assets';
 import { dashboardData, dashboardThresholds } from './dashboard-data';

@@ -1,6 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { createLogger } from '../observability/logger';
-import { createDynamoDbClients } from '../store/dynamodb-client';
+import { createDynamoDbClients } from '../../../platform/dynamodb-client';
 import { markEventIdIndexVerifiedIfEmpty, type DeployMarkOutcome } from '../store/event-id-index-control';
 
 /** What the custom resource returns to CloudFormation (through the provider framework). */

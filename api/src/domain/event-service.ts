@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import type { EventStore, InboxPage, LookupMethod } from '../store/event-store';
-import { epochSeconds, type EventMetadata, type StoredEvent } from './event';
-import type { IdempotencyRecord } from './idempotency';
+import { epochSeconds, type EventMetadata, type StoredEvent } from '../../../contract/event';
+import type { IdempotencyRecord } from '../../../contract/idempotency';
 
 /** How long the read that settles a failed write's outcome may take before the outcome is reported unknown. */
 const OUTCOME_CHECK_TIMEOUT_MS = 1000;

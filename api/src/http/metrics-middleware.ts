@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Context, Next } from 'koa';
-import { API_ENDPOINTS, endpointName } from '../observability/metric-definitions';
+import { API_ENDPOINTS, endpointName } from '../../../contract/metrics';
 import type { MetricsRecorder } from '../observability/metrics';
 import { requestState } from './request-context';
 

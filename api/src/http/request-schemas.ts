@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import type { EventMetadata, Priority } from '../domain/event';
+import type { EventMetadata, Priority } from '../../../contract/event';
 
 /**
  * The JSON schemas the API validates requests with, as data. They are compiled ahead of time into

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { StoredEvent } from '../domain/event';
+import type { StoredEvent } from '../../../contract/event';
 import { addToLogContext } from '../observability/log-context';
 import { RawJson, serializeResponse } from './json';
 

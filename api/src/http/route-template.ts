@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { routeTemplate } from '../observability/metric-definitions';
+import { routeTemplate } from '../../../contract/metrics';
 import { requestState } from './request-context';
 
 interface MatchedLayer {

@@ -8,14 +8,14 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
-import { EVENT_SK_PREFIX, eventSortKey, type StoredEvent } from '../domain/event';
-import { idempotencySortKey, type IdempotencyRecord } from '../domain/idempotency';
+import { EVENT_SK_PREFIX, eventSortKey, type StoredEvent } from '../../../contract/event';
+import { idempotencySortKey, type IdempotencyRecord } from '../../../contract/idempotency';
 import { ConflictError, NotFoundError } from '../errors';
 import type { EventIdIndexStatus } from './event-id-index-control';
 import { isConditionalCheckFailed, storeCall } from './dynamodb-errors';
 import { fromEventItem, isEventItem, toEventItem, type EventItem } from './event-item';
 import type { EventStore, FoundEvent, InboxPage, InboxQuery, LookupMethod } from './event-store';
-import { EVENT_ID_INDEX, INBOX_INDEX } from './table-schemas';
+import { EVENT_ID_INDEX, INBOX_INDEX } from '../../../contract/table-schemas';
 
 /** Items a filtered inbox request may read before it returns a short page with a cursor. */
 const MAX_INBOX_ITEMS_EVALUATED = 2000;

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { markEventIdIndexVerified } from './event-id-index-control';
-import { apiKeysTableDefinition, eventsTableDefinition, type TableNames } from './table-schemas';
+import { apiKeysTableDefinition, eventsTableDefinition, type TableNames } from '../../../contract/table-schemas';
 
 export interface EnsureTablesResult {
   created: string[];

@@ -1,18 +1,13 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EVENT_ID_INDEX, EventAttr } from './table-schemas';
-
-/** Partition of control records; tenant ids cannot start with '#', so no tenant can reach it. */
-export const CONTROL_TENANT = '#control';
-export const EVENT_ID_INDEX_CONTROL_SK = `INDEX#${EVENT_ID_INDEX}`;
-
-/**
- * How lookups by event id may use `event-id-index`:
- * - `verified`: the index holds every event (created with the table, or verified by the migration);
- * - `unverified`: the index is ACTIVE but not verified complete: a miss falls back to a scan;
- * - `absent`: no usable index (legacy table, or still backfilling): scan only.
- */
-export type EventIdIndexState = 'verified' | 'unverified' | 'absent';
+import {
+  CONTROL_TENANT,
+  ControlAttr,
+  EVENT_ID_INDEX_CONTROL_SK,
+  VERIFIED,
+  type EventIdIndexState,
+} from '../../../contract/control-record';
+import { EVENT_ID_INDEX, EventAttr } from '../../../contract/table-schemas';
 
 /** Records that `event-id-index` is complete, so lookups may trust a miss in it. */
 export async function markEventIdIndexVerified(
@@ -27,9 +22,9 @@ export async function markEventIdIndexVerified(
       Item: {
         tenant_id: CONTROL_TENANT,
         sk: EVENT_ID_INDEX_CONTROL_SK,
-        status: 'verified',
-        verified_at: now.toISOString(),
-        verified_by: verifiedBy,
+        [ControlAttr.status]: VERIFIED,
+        [ControlAttr.verifiedAt]: now.toISOString(),
+        [ControlAttr.verifiedBy]: verifiedBy,
       },
     }),
   );
@@ -90,7 +85,7 @@ export async function readEventIdIndexState(
       ConsistentRead: true,
     }),
   );
-  return control.Item?.status === 'verified' ? 'verified' : 'unverified';
+  return control.Item?.[ControlAttr.status] === VERIFIED ? 'verified' : 'unverified';
 }
 
 /** Caches the index state and refreshes it at most every `refreshMs`, so a finished migration is picked up without a restart. */

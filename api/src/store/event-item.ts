@@ -4,7 +4,7 @@ import {
   parseEventSortKey,
   type EventMetadata,
   type StoredEvent,
-} from '../domain/event';
+} from '../../../contract/event';
 
 /** The DynamoDB item of an event (DESIGN §4). */
 export interface EventItem {

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../domain/event';
-import type { IdempotencyRecord } from '../domain/idempotency';
+import type { StoredEvent } from '../../../contract/event';
+import type { IdempotencyRecord } from '../../../contract/idempotency';
 
 /** How an event was found: through `event-id-index`, or by scanning the tenant's partition. */
 export type LookupMethod = 'gsi' | 'scan';

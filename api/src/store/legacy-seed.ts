@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, eventSortKey } from '../domain/event';
+import { epochSeconds, eventSortKey } from '../../../contract/event';
 import type { EventItem } from './event-item';
 
 const BATCH_SIZE = 25;

@@ -18,7 +18,7 @@ import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
 import { readEventIdIndexState } from '../../src/store/event-id-index-control';
 import { legacyEventItem } from '../../src/store/legacy-seed';
 import { emfViolations } from '../observability/metrics/emf-spec';
-import { synthesizedApp } from '../support/synthesized-app';
+import { synthesizedApp } from '../../../tooling/synthesized-app';
 
 const API_STACK = 'TriggersApi-Production';
 

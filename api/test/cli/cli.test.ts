@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { hashApiKey } from '../../src/domain/api-keys';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
-import { createDynamoDbClients, type DynamoDbClients } from '../../src/store/dynamodb-client';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { SLO_SPEC, type SloSpec } from '../../../monitoring/slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
 import { dashboardThresholds, type DashboardData } from '../../src/dashboard';
-import { API_ENDPOINTS } from '../../src/observability/metric-definitions';
+import { API_ENDPOINTS } from '../../../contract/metrics';
 import { startDashboardServer, type DashboardServer } from './support/dashboard-server';
 import { FakeMetricsRecorder, trafficStep } from './support/fake-metrics-recorder';
 

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
-import { SLO_SPEC } from '../../../monitoring/slo-spec';
-import { API_ENDPOINTS } from '../../src/observability/metric-definitions';
+import { launchChromium } from '../../../tooling/chromium';
+import { SLO_SPEC } from '../../../contract/slo-spec';
+import { API_ENDPOINTS } from '../../../contract/metrics';
 import { startDashboardServer, type DashboardServer } from './support/dashboard-server';
 import { FakeMetricsRecorder, trafficStep } from './support/fake-metrics-recorder';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { launchChromium } from '../../../tooling/chromium';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 const SCREENSHOT_PATH = path.resolve(__dirname, '../../../docs/dashboard-live.png');
 const WAIT_MS = 15_000;

@@ -1,10 +1,10 @@
 import { createDynamoDbStoreProbe } from '../../src/health/dynamodb-store-probe';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
-import { createDynamoDbClients, type DynamoDbClients } from '../../src/store/dynamodb-client';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
 import { ensureTables } from '../../src/store/ensure-tables';
-import { DEFAULT_TABLE_NAMES } from '../../src/store/table-schemas';
-import { captureLogger } from '../support/captured-logger';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { DEFAULT_TABLE_NAMES } from '../../../contract/table-schemas';
+import { captureLogger } from '../../../tooling/captured-logger';
+import { startFaultProxy, type FaultProxy } from '../../../tooling/fault-proxy';
 
 describe('the DynamoDB store probe', () => {
   let engine: EmbeddedEngine;

@@ -1,5 +1,5 @@
-import type { FaultProxy } from '../support/fault-proxy';
-import { startTestApiBehindProxy, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../../../tooling/fault-proxy';
+import { startTestApiBehindProxy, type TestApi } from '../../../tooling/test-api';
 
 /** Longer than the probe's cache: the next health request probes again. */
 const AFTER_CACHE_MS = 1100;

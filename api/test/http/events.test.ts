@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 describe('events endpoints', () => {
   let api: TestApi;

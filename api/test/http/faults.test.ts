@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createServer } from 'node:net';
-import type { FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../../../tooling/fault-proxy';
+import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../../../tooling/test-api';
 
 // The engine cannot be made to throttle, so a proxy in front of it answers as DynamoDB does when throttling.
 describe('store faults', () => {

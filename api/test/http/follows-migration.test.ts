@@ -1,13 +1,13 @@
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { parseEventSortKey } from '../../src/domain/event';
+import { parseEventSortKey } from '../../../contract/event';
 import { markEventIdIndexVerified } from '../../src/store/event-id-index-control';
 import type { EventItem } from '../../src/store/event-item';
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
-import { createEventIdIndexRequest } from '../../../migration-workflow/src/handlers/create-index-request';
-import { EVENT_ID_INDEX } from '../../src/store/table-schemas';
-import { captureLogger } from '../support/captured-logger';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
+import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
+import { captureLogger } from '../../../tooling/captured-logger';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 /** How the API's lookups go while `event-id-index` is added to a live table, as the migration does it. */
 describe('the API during an event-id-index migration', () => {

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_JSON_DEPTH } from '../../src/http/json';
 import { toEventItem } from '../../src/store/event-item';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 /** `{"a":{"a":...1...}}` nested `depth` levels deep. */
 function nested(depth: number): string {

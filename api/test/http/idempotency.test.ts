@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { epochSeconds, type StoredEvent } from '../../src/domain/event';
+import { epochSeconds, type StoredEvent } from '../../../contract/event';
 import { idempotencyRequestHash } from '../../src/domain/event-service';
 import { DynamoDbEventStore } from '../../src/store/dynamodb-event-store';
-import type { FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../support/test-api';
+import type { FaultProxy } from '../../../tooling/fault-proxy';
+import { eventBody, startTestApi, startTestApiBehindProxy, type TestApi } from '../../../tooling/test-api';
 
 describe('idempotent event creation', () => {
   let api: TestApi;

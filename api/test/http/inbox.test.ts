@@ -1,5 +1,5 @@
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
-import { startTestApi, type TestApi } from '../support/test-api';
+import { startTestApi, type TestApi } from '../../../tooling/test-api';
 
 interface InboxEvent {
   event_id: string;

@@ -1,7 +1,7 @@
 import type { EventItem } from '../../src/store/event-item';
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
-import { captureLogger } from '../support/captured-logger';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { captureLogger } from '../../../tooling/captured-logger';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 describe('a legacy events table without event-id-index', () => {
   let api: TestApi;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { LIMITS } from '../../src/http/request-schemas';
 import { MAX_JSON_DEPTH } from '../../src/http/json';
 import { isEventItem } from '../../src/store/event-item';
-import { eventBody, startTestApi, type TestApi, type TestResponse } from '../support/test-api';
+import { eventBody, startTestApi, type TestApi, type TestResponse } from '../../../tooling/test-api';
 
 /**
  * Properties of the whole HTTP surface against the real app on the embedded engine, over generated

@@ -1,4 +1,4 @@
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 describe('request validation', () => {
   let api: TestApi;

@@ -6,9 +6,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack, tableFrom } from '../../infra/api-stack';
 import { DEFAULT_API_LIMITS, defaultApiLimits } from '../../infra/api-limits';
-import { SLO_SPEC } from '../../../monitoring/slo-spec';
+import { SLO_SPEC } from '../../../contract/slo-spec';
 import { HTTP_API_ACCESS_LOG_FORMAT, accessLogFormat } from '../../infra/http-api-access-log';
-import { apiKeysTableDefinition, eventsTableDefinition } from '../../src/store/table-schemas';
+import { apiKeysTableDefinition, eventsTableDefinition } from '../../../contract/table-schemas';
 
 function synth(): { template: Template } {
   // Bundling the Lambda code is left out here: the assertions are about the template.

@@ -1,7 +1,7 @@
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
-import { captureLogger, type CapturedLogger } from '../support/captured-logger';
-import type { FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApiBehindProxy, type TestApi } from '../support/test-api';
+import { captureLogger, type CapturedLogger } from '../../../tooling/captured-logger';
+import type { FaultProxy } from '../../../tooling/fault-proxy';
+import { eventBody, startTestApiBehindProxy, type TestApi } from '../../../tooling/test-api';
 
 const CONTEXT_FIELDS = ['timestamp', 'level', 'message', 'request_id', 'api_key', 'tenant_id', 'endpoint', 'method'];
 

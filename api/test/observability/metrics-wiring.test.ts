@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventBody, startTestApi, type TestApi } from '../support/test-api';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 
 describe('metrics recorded by the running API', () => {
   let api: TestApi;

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEngineKillDrill, unreadableEvents } from '../../src/local/engine-kill-drill';
 import { descendantPids, enginePidOf, killAll } from '../../src/local/process-tree';
-import { startServerProcess, type ServerProcess } from '../../src/local/server-process';
-import { createDynamoDbClients } from '../../src/store/dynamodb-client';
-import { DEFAULT_TABLE_NAMES } from '../../src/store/table-schemas';
+import { startServerProcess, type ServerProcess } from '../../../tooling/server-process';
+import { createDynamoDbClients } from '../../../platform/dynamodb-client';
+import { DEFAULT_TABLE_NAMES } from '../../../contract/table-schemas';
 
 jest.setTimeout(60_000);
 

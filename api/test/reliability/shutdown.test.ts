@@ -10,7 +10,7 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startEmbeddedEngine } from '../../src/engine/embedded-engine';
+import { startEmbeddedEngine } from '../../../engine/src/embedded-engine';
 import {
   descendantPids,
   enginePidOf,
@@ -19,8 +19,8 @@ import {
   killAll,
   waitForExit,
 } from '../../src/local/process-tree';
-import { createDynamoDbClients } from '../../src/store/dynamodb-client';
-import { DEFAULT_TABLE_NAMES } from '../../src/store/table-schemas';
+import { createDynamoDbClients } from '../../../platform/dynamodb-client';
+import { DEFAULT_TABLE_NAMES } from '../../../contract/table-schemas';
 
 jest.setTimeout(60_000);
 

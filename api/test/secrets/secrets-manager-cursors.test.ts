@@ -8,7 +8,7 @@ import {
   RETRY_AFTER_FAILED_REFRESH_MS,
   secretsManagerCursors,
 } from '../../src/secrets/secrets-manager-cursors';
-import { captureLogger } from '../support/captured-logger';
+import { captureLogger } from '../../../tooling/captured-logger';
 
 // Secrets Manager has no local engine: a stand-in on loopback answers the real SDK client.
 describe('inbox cursors keyed from Secrets Manager', () => {

@@ -3,8 +3,8 @@
  * baseline summary of the same scenario. k6 cannot compare two runs, and its thresholds pass when a
  * metric has no samples; this gate fails there.
  */
-import { API_ENDPOINTS, type ApiEndpoint } from '../../../api/src/observability/metric-definitions';
-import { SLO_SPEC, latencyTargetInMillis, successRateTargetPercent, type SloSpec } from '../../../monitoring/slo-spec';
+import { API_ENDPOINTS, type ApiEndpoint } from '../../../contract/metrics';
+import { SLO_SPEC, latencyTargetInMillis, successRateTargetPercent, type SloSpec } from '../../../contract/slo-spec';
 import { SCENARIOS, type ScenarioName } from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
 import { incomparabilities } from './comparability';

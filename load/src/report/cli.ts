@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ChromiumNotInstalledError } from '../../../api/src/local/chromium';
+import { ChromiumNotInstalledError } from '../../../tooling/chromium';
 import { InvalidSummaryError, readSummary } from '../summary-schema';
 import { reportHtml } from './report-html';
 import { ReportRenderError, writeReportPng } from './report-png';

@@ -3,7 +3,7 @@
  * to uPlot, so the choice of lines and targets is made (and tested) here rather than in the browser.
  */
 import type { LoadSummary, TimelinePoint } from '../../scenarios/summary-format';
-import { SLO_SPEC, type LatencyObjective, type SloSpec } from '../../../monitoring/slo-spec';
+import { SLO_SPEC, type LatencyObjective, type SloSpec } from '../../../contract/slo-spec';
 
 /** One line of a chart. */
 export interface ChartSeries {

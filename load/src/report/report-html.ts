@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SCENARIOS } from '../../scenarios/scenarios';
 import type { EndpointSummary, LatencyFigures, LoadSummary } from '../../scenarios/summary-format';
-import { SLO_SPEC, type SloSpec } from '../../../monitoring/slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
 import { measuresKnee } from '../../scenarios/knee';
 import { exercisedLatencyObjectives, reportCharts, timelinePointSeconds } from './report-charts';
 

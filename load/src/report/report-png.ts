@@ -1,6 +1,6 @@
 /** Renders a report page in headless Chromium and saves a full-page screenshot of it. */
 import { pathToFileURL } from 'node:url';
-import { launchChromium } from '../../../api/src/local/chromium';
+import { launchChromium } from '../../../tooling/chromium';
 
 export interface ReportPngOptions {
   /** The browser binary; Debian's `/usr/bin/chromium` by default. */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServerProcess, type ServerProcess } from '../../../api/src/local/server-process';
+import { startServerProcess, type ServerProcess } from '../../../tooling/server-process';
 import { measuresKnee } from '../../scenarios/knee';
 import {
   parseDuration,

@@ -1,4 +1,4 @@
-import { LatencyRecorder } from '../../../api/bench/latency-recorder';
+import { LatencyRecorder } from '../../../tooling/latency-recorder';
 import { firstKnee, KNEE_WINDOW_SECONDS, type KneeLimits, type KneeWindow } from '../../scenarios/knee';
 import {
   isSuccess,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { SLO_SPEC, type SloSpec } from '../../../monitoring/slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
 import { measuresKnee, type KneeLimits } from '../../scenarios/knee';
 import { pickIteration, rateAt, requestedRate, type ScenarioSpec } from '../../scenarios/scenarios';
 import { SUMMARY_SCHEMA_VERSION, type LoadSummary } from '../../scenarios/summary-format';

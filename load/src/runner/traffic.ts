@@ -1,5 +1,5 @@
 import type { Pool } from 'undici';
-import type { ApiEndpoint } from '../../../api/src/observability/metric-definitions';
+import type { ApiEndpoint } from '../../../contract/metrics';
 import { eventBody, type IterationKind } from '../../scenarios/scenarios';
 
 /** One request's outcome, as the recorder needs it. */

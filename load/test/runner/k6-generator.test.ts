@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runK6 } from '../../src/runner/k6-generator';
-import { syntheticSummary } from '../support/synthetic-summary';
+import { syntheticSummary } from '../../src/synthetic-summary';
 
 // k6 cannot be installed here: a stand-in executable plays it, to check what the runner hands k6 and takes back.
 describe('runK6', () => {

@@ -1,14 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApi, type TestApi } from '../../../api/test/support/test-api';
+import { startTestApi, type TestApi } from '../../../tooling/test-api';
 import { SCENARIOS, withRate, type ScenarioName } from '../../scenarios/scenarios';
 import type { LoadSummary } from '../../scenarios/summary-format';
 import { runLoadCli, withComparability } from '../../src/runner/cli';
 import { machineClass } from '../../src/runner/machine-class';
 import { runScenario } from '../../src/runner/run-scenario';
 import { parseSummary } from '../../src/summary-schema';
-import { syntheticSummary } from '../support/synthetic-summary';
+import { syntheticSummary } from '../../src/synthetic-summary';
 
 /** Every scenario for a few seconds at a low rate: the runner and the scenarios keep working. No timing assertions. */
 function expectServed(summary: LoadSummary, seconds: number): void {

@@ -8,8 +8,8 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { DynamoDbClients } from '../../../api/src/store/dynamodb-client';
-import { EVENT_ID_INDEX } from '../../../api/src/store/table-schemas';
+import type { DynamoDbClients } from '../../../platform/dynamodb-client';
+import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { MAX_SEGMENTS } from '../../infra/event-id-index-migration';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import { runMigrationLocally, type LocalMigrationInput } from '../local/run-migration-locally';

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { cliClients } from '../../../api/src/cli/cli-clients';
+import { cliClients } from '../../../platform/cli-clients';
 import { runMigrateCommand } from './migrate-command';
 
 // Entry point of `npm run migrate`: clients are built from the environment only when a command needs them.

@@ -1,9 +1,8 @@
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EVENT_SK_PREFIX, parseEventSortKey } from '../../../api/src/domain/event';
-import { isConditionalCheckFailed } from '../../../api/src/store/dynamodb-errors';
-import { EventAttr } from '../../../api/src/store/table-schemas';
+import { EVENT_SK_PREFIX, parseEventSortKey } from '../../../contract/event';
+import { EventAttr } from '../../../contract/table-schemas';
 import { TableNotFoundError } from '../errors';
-import { isResourceNotFound, withContext } from './sdk-errors';
+import { isResourceNotFound, sdkErrorName, withContext } from './sdk-errors';
 import { requireInteger, requireName } from './validate-input';
 import { realSleep, WritePacer, type Clock, type Sleep } from './write-pacer';
 
@@ -157,7 +156,7 @@ async function setEventId(
     );
     return 'updated';
   } catch (error) {
-    if (isConditionalCheckFailed(error)) return 'skipped';
+    if (sdkErrorName(error) === 'ConditionalCheckFailedException') return 'skipped';
     throw withContext(error, `Backfill could not set event_id on ${key.tenant_id} / ${key.sk} in ${tableName}`);
   }
 }

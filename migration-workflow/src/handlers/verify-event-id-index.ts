@@ -1,7 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requireInteger } from './validate-input';
-import { finishVerification, startVerification, verifySegment, type VerifySegmentState } from './verify-segments';
+import {
+  finishVerification,
+  startVerification,
+  verifySegment,
+  type VerifyEventIdIndexReport,
+  type VerifySegmentState,
+} from './verify-segments';
 
 export interface VerifyEventIdIndexInput {
   doc: DynamoDBDocumentClient;
@@ -26,35 +32,6 @@ export interface VerifyEventIdIndexInput {
   ttlMarginSeconds?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}
-
-export interface SampleFailure {
-  tenantId: string;
-  sk: string;
-  eventId: string;
-}
-
-export interface VerifyEventIdIndexReport {
-  tableName: string;
-  indexName: string;
-  /** The counts below cover event items created before this time. */
-  countedBefore: string;
-  /** ...and whose `expires_at` (epoch seconds) is later than this, or absent: TTL cannot delete them meanwhile. */
-  countedExpiringAfter: number;
-  /** Event items (`sk` starting with EVENT#) created before `countedBefore`, in the table. */
-  eventItems: number;
-  /** The same, in the index. */
-  indexedItems: number;
-  /** Counts taken: more than one when the first disagreed. */
-  countAttempts: number;
-  /** Event items (all of them) without a string `event_id` (absent, or of a type the index silently leaves out). */
-  missingEventId: number;
-  sampled: number;
-  /** Sampled items still in the table that a Query on the index by their `event_id` did not return. */
-  sampleFailureCount: number;
-  /** The first of them (at most LISTED_SAMPLE_FAILURES), to look up by hand. */
-  sampleFailures: SampleFailure[];
-  ok: boolean;
 }
 
 const DEFAULT_SETTLE_MS = 5000;

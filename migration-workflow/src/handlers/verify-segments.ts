@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EVENT_SK_PREFIX } from '../../../api/src/domain/event';
-import { EVENT_ID_INDEX, EventAttr } from '../../../api/src/store/table-schemas';
+import { EVENT_SK_PREFIX } from '../../../contract/event';
+import { EVENT_ID_INDEX, EventAttr } from '../../../contract/table-schemas';
 import {
   IndexNotActiveError,
   IndexNotFoundError,
@@ -13,7 +13,6 @@ import { describeIndexStatus } from './index-status';
 import { ReservoirSample } from './reservoir-sample';
 import { isResourceNotFound, sdkErrorName } from './sdk-errors';
 import { requireInteger, requireName } from './validate-input';
-import type { SampleFailure, VerifyEventIdIndexReport } from './verify-event-id-index';
 
 /*
  * Verification in parallel scan segments, each resumable across invocations, so that a table of any
@@ -26,6 +25,35 @@ import type { SampleFailure, VerifyEventIdIndexReport } from './verify-event-id-
  * items whose `expires_at` lies beyond the verification's deadline (or that have none), and a verification
  * still running at its deadline stops as in doubt (VerificationTooSlowError) instead of reporting a mismatch.
  */
+
+export interface SampleFailure {
+  tenantId: string;
+  sk: string;
+  eventId: string;
+}
+
+export interface VerifyEventIdIndexReport {
+  tableName: string;
+  indexName: string;
+  /** The counts below cover event items created before this time. */
+  countedBefore: string;
+  /** ...and whose `expires_at` (epoch seconds) is later than this, or absent: TTL cannot delete them meanwhile. */
+  countedExpiringAfter: number;
+  /** Event items (`sk` starting with EVENT#) created before `countedBefore`, in the table. */
+  eventItems: number;
+  /** The same, in the index. */
+  indexedItems: number;
+  /** Counts taken: more than one when the first disagreed. */
+  countAttempts: number;
+  /** Event items (all of them) without a string `event_id` (absent, or of a type the index silently leaves out). */
+  missingEventId: number;
+  sampled: number;
+  /** Sampled items still in the table that a Query on the index by their `event_id` did not return. */
+  sampleFailureCount: number;
+  /** The first of them (at most LISTED_SAMPLE_FAILURES), to look up by hand. */
+  sampleFailures: SampleFailure[];
+  ok: boolean;
+}
 
 /** What every segment counts against: the same cutoff, taken once. */
 export interface VerificationStart {

@@ -12,10 +12,10 @@ import { startLocalStage, type LocalStage } from '../../../api/src/local/local-s
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
-import { EVENT_ID_INDEX } from '../../../api/src/store/table-schemas';
-import { synthesizedApp } from '../../../api/test/support/synthesized-app';
+import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
+import { synthesizedApp } from '../../../tooling/synthesized-app';
 import { aslFromTemplate } from '../../infra/migration-definition';
-import { createEventIdIndexRequest } from '../../src/handlers/create-index-request';
+import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
 import { runMigrationLocally, type LambdaTask } from '../../src/local/run-migration-locally';
 
 const MIGRATION_STACK = 'TriggersApi-Production-Migration';

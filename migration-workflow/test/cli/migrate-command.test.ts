@@ -7,8 +7,8 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../../api/src/engine/embedded-engine';
-import { createDynamoDbClients, type DynamoDbClients } from '../../../api/src/store/dynamodb-client';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';

@@ -5,7 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { parseEventSortKey } from '../../../api/src/domain/event';
+import { parseEventSortKey } from '../../../contract/event';
 import { InvalidMigrationInputError, TableNotFoundError } from '../../src/errors';
 import { backfillSegment } from '../../src/handlers/backfill-segment';
 import { fakeTime } from './support/fake-time';

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IndexNotActiveError, IndexNotFoundError, TableNotFoundError } from '../../src/errors';
-import { createEventIdIndexRequest } from '../../src/handlers/create-index-request';
-import { rollbackIndex } from '../../src/handlers/rollback-index';
+import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
 import { verifyEventIdIndex } from '../../src/handlers/verify-event-id-index';
 import {
   addEventIdIndex,
@@ -203,7 +202,12 @@ describe('verifyEventIdIndex on an index still being created', () => {
 
     await expect(call).rejects.toThrow(IndexNotActiveError);
     await expect(call).rejects.toThrow(/is CREATING, not ACTIVE/);
-    await rollbackIndex({ client: slowEngine.client, tableName });
+    await slowEngine.client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'event-id-index' } }],
+      }),
+    );
     await waitForIndex(slowEngine.client, tableName, (status) => status === undefined);
   });
 });

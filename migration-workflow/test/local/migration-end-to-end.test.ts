@@ -1,12 +1,12 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { parseEventSortKey } from '../../../api/src/domain/event';
-import { createDynamoDbClients, type DynamoDbClients } from '../../../api/src/store/dynamodb-client';
+import { parseEventSortKey } from '../../../contract/event';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
-import { EVENT_ID_INDEX } from '../../../api/src/store/table-schemas';
-import { startFaultProxy, type FaultProxy } from '../../../api/test/support/fault-proxy';
-import { eventBody, startTestApi, type TestApi } from '../../../api/test/support/test-api';
+import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
+import { startFaultProxy, type FaultProxy } from '../../../tooling/fault-proxy';
+import { eventBody, startTestApi, type TestApi } from '../../../tooling/test-api';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import type { ProgressEvent } from '../../src/cli/migration-progress';
 import { runMigrationLocally } from '../../src/local/run-migration-locally';

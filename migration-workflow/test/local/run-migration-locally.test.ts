@@ -1,13 +1,12 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../../api/src/engine/embedded-engine';
-import { createDynamoDbClients, type DynamoDbClients } from '../../../api/src/store/dynamodb-client';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
-import { startFaultProxy, type FaultProxy } from '../../../api/test/support/fault-proxy';
-import { CONTROL_TENANT } from '../../../api/src/store/event-id-index-control';
-import { MIGRATION_LOCK_SK } from '../../infra/event-id-index-migration';
+import { startFaultProxy, type FaultProxy } from '../../../tooling/fault-proxy';
+import { CONTROL_TENANT, MIGRATION_LOCK_SK } from '../../../contract/control-record';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import type { ProgressEvent } from '../../src/cli/migration-progress';
 import { runMigrationLocally, statesErrorName } from '../../src/local/run-migration-locally';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { SLO_SPEC, type SloSpec } from '../../slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
 import { generatedFiles, staleFiles } from '../generated-files';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');

@@ -1,4 +1,4 @@
-import { SLO_SPEC, type SloSpec } from '../../slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
 import { k6Thresholds, renderK6Thresholds } from '../k6-thresholds';
 
 const withIngestP95 = (targetInMillis: number): SloSpec => ({

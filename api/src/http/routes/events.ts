@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { EventMetadata } from '../../domain/event';
+import type { EventMetadata } from '../../../../contract/event';
 import type { EventService } from '../../domain/event-service';
 import type { MetricsRecorder } from '../../observability/metrics';
 import { stringifyJsonExact } from '../json';

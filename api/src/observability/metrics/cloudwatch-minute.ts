@@ -6,7 +6,7 @@ import {
   MetricNames,
   type LookupMethod,
   type MetricDefinition,
-} from '../metric-definitions';
+} from '../../../../contract/metrics';
 import { createCompactHistogram, recordedValueCounts, toMicros } from './latency-histogram';
 import type { RequestObservation } from './metrics-sink';
 import { isServerError } from './request-outcome';

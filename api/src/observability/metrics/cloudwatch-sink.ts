@@ -1,5 +1,5 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { LookupMethod } from '../metric-definitions';
+import type { LookupMethod } from '../../../../contract/metrics';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_DATUMS_PER_REQUEST, takeBatch } from './cloudwatch-batches';
 import { CloudWatchMinute, minuteStart } from './cloudwatch-minute';
 import { backoffDelayMs, isRetryableCloudWatchError } from './cloudwatch-retry';

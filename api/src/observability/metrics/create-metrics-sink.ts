@@ -1,6 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConfigError } from '../../config';
-import { metricNamespace } from '../metric-definitions';
+import { metricNamespace } from '../../../../contract/metrics';
 import { CloudWatchSink } from './cloudwatch-sink';
 import { EmfSink } from './emf-sink';
 import type { MetricsSink } from './metrics-sink';

@@ -4,7 +4,7 @@ import {
   MetricNames,
   type LookupMethod,
   type MetricDefinition,
-} from '../metric-definitions';
+} from '../../../../contract/metrics';
 import type { MetricsSink, RequestObservation } from './metrics-sink';
 import { positiveInteger } from './positive-integer';
 import { isServerError } from './request-outcome';

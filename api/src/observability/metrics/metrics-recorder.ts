@@ -1,4 +1,4 @@
-import type { LookupMethod } from '../metric-definitions';
+import type { LookupMethod } from '../../../../contract/metrics';
 import type { EndpointFigures, MetricsSnapshot } from '../metrics-snapshot';
 import { EndpointStats } from './endpoint-stats';
 import { LabelGuard } from './label-guard';

@@ -1,4 +1,4 @@
-import type { LookupMethod } from '../metric-definitions';
+import type { LookupMethod } from '../../../../contract/metrics';
 
 /** One served request, as the recorder hands it to every sink. */
 export interface RequestObservation {

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { PrometheusMetricNames, type LookupMethod } from '../metric-definitions';
+import { PrometheusMetricNames, type LookupMethod } from '../../../../contract/metrics';
 import type { MetricsSink, RequestObservation } from './metrics-sink';
 import { statusClass } from './request-outcome';
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { SLO_SPEC, type SloSpec } from '../../../../monitoring/slo-spec';
+import { SLO_SPEC, type SloSpec } from '../../../../contract/slo-spec';
 import { dashboardRoutes } from '../../../src/dashboard';
 import type { MetricsSnapshot } from '../../../src/observability/metrics-snapshot';
 

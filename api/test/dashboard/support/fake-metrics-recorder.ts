@@ -1,4 +1,4 @@
-import type { ApiEndpoint } from '../../../src/observability/metric-definitions';
+import type { ApiEndpoint } from '../../../../contract/metrics';
 import type { EndpointFigures, LatencyPercentiles, MetricsSnapshot } from '../../../src/observability/metrics-snapshot';
 
 /** One endpoint's figures over the recent window, as a test feeds them. */

@@ -1,4 +1,4 @@
-import { metricNamespace } from '../../../src/observability/metric-definitions';
+import { metricNamespace } from '../../../../contract/metrics';
 import { EmfSink, type EmfDocument } from '../../../src/observability/metrics/emf-sink';
 import type { RequestObservation } from '../../../src/observability/metrics/metrics-sink';
 import { emfViolations } from './emf-spec';

@@ -1,4 +1,4 @@
-import { API_ENDPOINTS } from '../../../src/observability/metric-definitions';
+import { API_ENDPOINTS } from '../../../../contract/metrics';
 import { MetricsRecorder, type MetricsRecorderOptions } from '../../../src/observability/metrics/metrics-recorder';
 import type { MetricsSink, RequestObservation } from '../../../src/observability/metrics/metrics-sink';
 

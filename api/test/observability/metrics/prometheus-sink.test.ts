@@ -1,5 +1,5 @@
 import { register as globalRegistry } from 'prom-client';
-import { PrometheusMetricNames } from '../../../src/observability/metric-definitions';
+import { PrometheusMetricNames } from '../../../../contract/metrics';
 import type { RequestObservation } from '../../../src/observability/metrics/metrics-sink';
 import { PrometheusSink } from '../../../src/observability/metrics/prometheus-sink';
 

@@ -1,13 +1,13 @@
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { idempotencySortKey } from '../../../../api/src/domain/idempotency';
-import { createDynamoDbClients, type DynamoDbClients } from '../../../../api/src/store/dynamodb-client';
+import { idempotencySortKey } from '../../../../contract/idempotency';
+import { createDynamoDbClients, type DynamoDbClients } from '../../../../platform/dynamodb-client';
 import { ensureTables } from '../../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../../api/src/store/legacy-seed';
-import { EVENT_ID_INDEX } from '../../../../api/src/store/table-schemas';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../../../api/src/engine/embedded-engine';
+import { EVENT_ID_INDEX } from '../../../../contract/table-schemas';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../../../engine/src/embedded-engine';
 import type { EventItem } from '../../../../api/src/store/event-item';
-import { createEventIdIndexRequest } from '../../../src/handlers/create-index-request';
+import { createEventIdIndexRequest } from '../../../../contract/event-id-index-request';
 
 export interface TestEngine extends DynamoDbClients {
   engine: EmbeddedEngine;

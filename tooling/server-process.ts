@@ -19,7 +19,7 @@ export interface ServerProcessOptions {
   outputFile?: string;
 }
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..');
 const BANNER = /Development API key.*: \S+/;
 
 /**

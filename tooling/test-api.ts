@@ -3,16 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import type { Logger } from 'pino';
-import { readConfig, type ApiConfig } from '../../src/config';
-import { mintApiKey } from '../../src/domain/mint-api-key';
-import { createHttpServer } from '../../src/http/http-server';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded-engine';
-import { createLogger } from '../../src/observability/logger';
-import type { Runtime } from '../../src/runtime';
-import { createServerRuntime } from '../../src/server-runtime';
-import { createDynamoDbClients } from '../../src/store/dynamodb-client';
-import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
-import { ensureTables } from '../../src/store/ensure-tables';
+import { readConfig, type ApiConfig } from '../api/src/config';
+import { mintApiKey } from '../api/src/domain/mint-api-key';
+import { createHttpServer } from '../api/src/http/http-server';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../engine/src/embedded-engine';
+import { createLogger } from '../api/src/observability/logger';
+import type { Runtime } from '../api/src/runtime';
+import { createServerRuntime } from '../api/src/server-runtime';
+import { createDynamoDbClients } from '../platform/dynamodb-client';
+import { DynamoDbApiKeyStore } from '../api/src/store/dynamodb-api-key-store';
+import { ensureTables } from '../api/src/store/ensure-tables';
 
 export interface TestApi {
   url: string;
@@ -31,6 +31,8 @@ export interface TestResponse {
   status: number;
   headers: Headers;
   text: string;
+  // Tests assert on parsed JSON bodies field by field, as the test folders' lint settings allow.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
 }
 

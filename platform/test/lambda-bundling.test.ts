@@ -1,4 +1,4 @@
-import { lambdaBundling } from '../../infra/lambda-bundling';
+import { lambdaBundling } from '../lambda-bundling';
 
 describe('lambdaBundling', () => {
   it('ships no source map, neither beside the bundle nor inline, so no function needs --enable-source-maps', () => {

@@ -1,4 +1,4 @@
-import { createDynamoDbClients, type DynamoDbClients } from '../store/dynamodb-client';
+import { createDynamoDbClients, type DynamoDbClients } from './dynamodb-client';
 
 /**
  * Clients for the command-line tools: `DYNAMODB_ENDPOINT` when set, the embedded engine's default

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger } from '../api/src/observability/logger';
 
 export interface CapturedLogger {
   logger: Logger;

@@ -1,7 +1,7 @@
-import { LOGS_INSIGHTS_QUERIES, requestTrailQuery } from '../../src/observability/logs-insights-queries';
-import { captureLogger, type CapturedLogger } from '../support/captured-logger';
-import type { FaultProxy } from '../support/fault-proxy';
-import { eventBody, startTestApiBehindProxy, type TestApi } from '../support/test-api';
+import { LOGS_INSIGHTS_QUERIES, requestTrailQuery } from '../log-queries';
+import { captureLogger, type CapturedLogger } from '../../tooling/captured-logger';
+import type { FaultProxy } from '../../tooling/fault-proxy';
+import { eventBody, startTestApiBehindProxy, type TestApi } from '../../tooling/test-api';
 
 describe('Logs Insights queries against the log lines the API really writes', () => {
   let api: TestApi;

@@ -1,4 +1,4 @@
-import { API_ENDPOINTS } from '../../api/src/observability/metric-definitions';
+import { API_ENDPOINTS } from '../metrics';
 import {
   DEFAULT_ALERTING,
   SLO_SPEC,

@@ -1,5 +1,5 @@
 /** Checks of an SLO spec's values that its types cannot express; run at synth and in tests. */
-import { API_ENDPOINTS } from '../api/src/observability/metric-definitions';
+import { API_ENDPOINTS } from './metrics';
 import { alertingPolicy, type AlertingPolicy, type SloSpec } from './slo-spec';
 
 /** CloudWatch: sub-hour periods may look back at most 1 day (period x evaluation periods). */

@@ -2,7 +2,7 @@
  * The service level objectives of the Triggers API (DESIGN §8): the one source the dashboards,
  * alarms, load-test thresholds and docs are generated from.
  */
-import { API_ENDPOINTS, type ApiEndpoint } from '../api/src/observability/metric-definitions';
+import { API_ENDPOINTS, type ApiEndpoint } from './metrics';
 
 /** A latency objective: the endpoint's p95 must stay under the target. */
 export interface LatencyObjective {

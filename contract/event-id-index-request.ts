@@ -1,5 +1,5 @@
 import type { UpdateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { EventAttr, eventIdIndex } from '../../../api/src/store/table-schemas';
+import { EventAttr, eventIdIndex } from './table-schemas';
 
 /** The UpdateTable request that adds `event-id-index` to a legacy (on-demand) events table. */
 export function createEventIdIndexRequest(tableName: string): UpdateTableCommandInput {

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import type { EmbeddedEngine } from '../../src/engine/embedded-engine';
-import { startSupervisedEngine, type SupervisedEngine } from '../../src/engine/engine-supervisor';
-import { isRunning } from '../../src/local/process-tree';
-import { createDynamoDbClients } from '../../src/store/dynamodb-client';
-import { captureLogger } from '../support/captured-logger';
+import type { EmbeddedEngine } from '../src/embedded-engine';
+import { startSupervisedEngine, type SupervisedEngine } from '../src/engine-supervisor';
+import { isRunning } from '../../api/src/local/process-tree';
+import { createDynamoDbClients } from '../../platform/dynamodb-client';
+import { captureLogger } from '../../tooling/captured-logger';
 
 async function until<T>(read: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,6 @@
-import { SCENARIOS, type ScenarioName } from '../../scenarios/scenarios';
-import type { EndpointSummary, Knee, LoadSummary, TimelinePoint } from '../../scenarios/summary-format';
-import { machineClass } from '../../src/runner/machine-class';
+import { SCENARIOS, type ScenarioName } from '../scenarios/scenarios';
+import type { EndpointSummary, Knee, LoadSummary, TimelinePoint } from '../scenarios/summary-format';
+import { machineClass } from './runner/machine-class';
 
 export interface SyntheticSummaryOptions {
   scenario?: ScenarioName;

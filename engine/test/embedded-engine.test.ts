@@ -12,7 +12,7 @@ import {
   ListTablesCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { startEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from '../../src/engine/embedded-engine';
+import { startEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from '../src/embedded-engine';
 
 const TABLE = 'triggers-api-events';
 
@@ -174,12 +174,12 @@ describe('startEmbeddedEngine', () => {
   test('stops the engine process when its parent exits without closing it', async () => {
     // A parent that starts an engine, prints its port and exits at once.
     const parentScript = `
-      require(${JSON.stringify(require.resolve('../../src/engine/embedded-engine'))})
+      require(${JSON.stringify(require.resolve('../src/embedded-engine'))})
         .startEmbeddedEngine({ port: 0 })
         .then((engine) => { process.stdout.write(String(engine.port)); process.exit(0); });
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--eval', parentScript], {
-      cwd: path.resolve(__dirname, '../../..'),
+      cwd: path.resolve(__dirname, '../..'),
     });
 
     expect(await waitUntilClosed(Number(stdout))).toBe(true);
