@@ -16,6 +16,10 @@ export type MigrationDefinition = AslDefinition & { segmentDefinition?: AslDefin
 
 const PLACEHOLDER_ACCOUNT = '000000000000';
 
+/** The names of the two functions in the synthesized definition: a Lambda task's Resource ends with `:function:<name>`. */
+export const BACKFILL_FUNCTION = 'backfill';
+export const VERIFY_FUNCTION = 'verify';
+
 /**
  * The migration's ASL exactly as the CDK construct synthesizes it, with CloudFormation tokens (ARNs,
  * partition) replaced by placeholders: what the local runner executes instead of a hand-written copy.
@@ -30,8 +34,8 @@ export function synthesizedMigrationDefinition(tableName: string): MigrationDefi
     tables: [table],
     indexOwnedTables: [table],
     stateMachineName: 'event-id-index-migration',
-    backfillFunction: fn('backfill'),
-    verifyFunction: fn('verify'),
+    backfillFunction: fn(BACKFILL_FUNCTION),
+    verifyFunction: fn(VERIFY_FUNCTION),
   });
   return aslFromTemplate(Template.fromStack(stack));
 }
@@ -40,28 +44,48 @@ type CfnToken = { Ref: string } | { 'Fn::GetAtt': [string, string] } | { 'Fn::Im
 
 /**
  * A placeholder for a CloudFormation token inside the definition: the partition becomes `aws`, a
- * function's `Arn` a well-formed Lambda ARN named after its logical id (functions are the only
+ * function's `Arn` a well-formed Lambda ARN named after the export its handler runs (`backfill`,
+ * `verify`: the names the local runner dispatches on) or else its logical id (functions are the only
  * resources the definition names by ARN), any other reference the referenced name.
  */
-function placeholder(token: CfnToken): string {
+function placeholder(token: CfnToken, functionNames: Record<string, string>): string {
   if ('Ref' in token) return token.Ref === 'AWS::Partition' ? 'aws' : token.Ref;
   if ('Fn::GetAtt' in token) {
     const [logicalId] = token['Fn::GetAtt'];
-    return `arn:aws:lambda:us-east-1:${PLACEHOLDER_ACCOUNT}:function:${logicalId}`;
+    return `arn:aws:lambda:us-east-1:${PLACEHOLDER_ACCOUNT}:function:${functionNames[logicalId] ?? logicalId}`;
   }
   return token['Fn::ImportValue'];
 }
 
 /** The ASL of one state machine resource, CloudFormation tokens replaced by placeholders. */
-function aslOf(resource: {
-  Properties: { DefinitionString: { 'Fn::Join': [string, (string | CfnToken)[]] } | string };
-}): AslDefinition {
+function aslOf(
+  resource: {
+    Properties: { DefinitionString: { 'Fn::Join': [string, (string | CfnToken)[]] } | string };
+  },
+  functionNames: Record<string, string>,
+): AslDefinition {
   const body = resource.Properties.DefinitionString;
   const text =
     typeof body === 'string'
       ? body
-      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : placeholder(part))).join('');
+      : body['Fn::Join'][1]
+          .map((part) => (typeof part === 'string' ? part : placeholder(part, functionNames)))
+          .join('');
   return JSON.parse(text) as AslDefinition;
+}
+
+/** The template's functions by logical id, named after the export their handler runs (`index.backfill` -> `backfill`). */
+function functionNamesOf(template: Template): Record<string, string> {
+  const functions = template.findResources('AWS::Lambda::Function') as Record<
+    string,
+    { Properties: { Handler?: string } }
+  >;
+  return Object.fromEntries(
+    Object.entries(functions).flatMap(([id, fn]) => {
+      const exported = fn.Properties.Handler?.split('.').pop();
+      return exported ? [[id, exported]] : [];
+    }),
+  );
 }
 
 /**
@@ -78,5 +102,6 @@ export function aslFromTemplate(template: Template): MigrationDefinition {
   const segment = machines.find(([id]) => id.includes('SegmentStateMachine'));
   const main = machines.find(([id]) => !id.includes('SegmentStateMachine'));
   if (!main) return { StartAt: '', States: {} };
-  return { ...aslOf(main[1]), ...(segment && { segmentDefinition: aslOf(segment[1]) }) };
+  const names = functionNamesOf(template);
+  return { ...aslOf(main[1], names), ...(segment && { segmentDefinition: aslOf(segment[1], names) }) };
 }

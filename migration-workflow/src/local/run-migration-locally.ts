@@ -10,9 +10,19 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { SDK_ERROR_PREFIX } from '../../infra/event-id-index-migration';
-import type { AslDefinition, MigrationDefinition } from '../../infra/migration-definition';
+import {
+  BACKFILL_FUNCTION,
+  VERIFY_FUNCTION,
+  type AslDefinition,
+  type MigrationDefinition,
+} from '../../infra/migration-definition';
 import type { ProgressEvent } from '../cli/migration-progress';
-import { backfillSegment, verifyStep, type VerifyStepEvent } from '../handlers';
+import {
+  LAMBDA_SETTINGS,
+  migrationFunctions,
+  type BackfillEvent,
+  type VerifyEvent,
+} from '../handlers/migration-functions';
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
@@ -148,52 +158,44 @@ export async function runMigrationLocally(
   input: LocalMigrationInput,
   options: LocalMigrationOptions,
 ): Promise<unknown> {
-  const { client, doc } = options;
+  const { client } = options;
+  const functions = migrationFunctions(options, {
+    backfillBudgetMs: options.backfillBudgetMs ?? 2000,
+    backfillWriteConcurrency: options.backfillWriteConcurrency ?? LAMBDA_SETTINGS.backfillWriteConcurrency,
+    sampleSize: options.sampleSize ?? 25,
+    settleMs: options.verifySettleMs ?? 1000,
+    verifyBudgetMs: options.verifyBudgetMs ?? 2000,
+    ...(options.verifyPageSize && { verifyPageSize: options.verifyPageSize }),
+  });
+  const backfill = async (payload: unknown) => {
+    const result = (await (options.lambdaTasks?.backfill ?? functions.backfill)(payload as BackfillEvent)) as {
+      scanned: number;
+      updated: number;
+    };
+    options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
+    return result;
+  };
+  const verify = (payload: unknown) => (options.lambdaTasks?.verify ?? functions.verify)(payload as VerifyEvent);
+  /** The Lambda task of a state, by the function its Resource names (the definition's `backfill` and `verify`). */
+  const lambdaTask = (resource: string) =>
+    resource.endsWith(`:function:${BACKFILL_FUNCTION}`)
+      ? backfill
+      : resource.endsWith(`:function:${VERIFY_FUNCTION}`)
+        ? verify
+        : undefined;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of [
     ...taskStates(options.definition),
     ...taskStates(options.definition.segmentDefinition ?? { StartAt: '', States: {} }),
   ]) {
-    const handler = serviceTask(String(state.Resource), client);
+    const resource = String(state.Resource);
+    const handler = lambdaTask(resource) ?? serviceTask(resource, client);
+    // Never let the runner call a real AWS service for a function it does not know.
+    if (!handler && resource.startsWith('arn:aws:lambda:')) {
+      throw new Error(`State ${name} invokes ${resource}, which is neither the backfill nor the verify function`);
+    }
     if (handler) handlers[name] = handler;
   }
-  const lambdaHandlers: Record<string, (input: unknown) => Promise<unknown>> = {
-    'Backfill segment': async (payload) => {
-      if (options.lambdaTasks) {
-        const result = (await options.lambdaTasks.backfill(payload)) as { scanned: number; updated: number };
-        options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
-        return result;
-      }
-      const p = payload as {
-        tableName: string;
-        segment: number;
-        totalSegments: number;
-        maxWritesPerSecond: number;
-        exclusiveStartKey?: { tenant_id: string; sk: string };
-      };
-      const result = await backfillSegment({
-        doc,
-        ...p,
-        timeBudgetMs: options.backfillBudgetMs ?? 2000,
-        writeConcurrency: options.backfillWriteConcurrency ?? 4,
-      });
-      options.onProgress?.({ kind: 'backfill-progress', scanned: result.scanned, updated: result.updated });
-      return result;
-    },
-  };
-  // The three verification steps call the one verify function, which tells them apart by `phase`.
-  const verify = async (payload: unknown) =>
-    options.lambdaTasks?.verify(payload) ??
-    verifyStep(payload as VerifyStepEvent, {
-      client,
-      doc,
-      sampleSize: options.sampleSize ?? 25,
-      settleMs: options.verifySettleMs ?? 1000,
-      timeBudgetMs: options.verifyBudgetMs ?? 2000,
-      ...(options.verifyPageSize && { pageSize: options.verifyPageSize }),
-    });
-  for (const name of ['Verify index', 'Verify segment', 'Finish verification']) lambdaHandlers[name] = verify;
-  Object.assign(handlers, lambdaHandlers);
   const { segmentDefinition, ...definition } = options.definition;
   const start = (asl: AslDefinition, machineName: string, machineInput: unknown) => {
     const waits = Object.entries(asl.States)
@@ -230,7 +232,7 @@ export async function runMigrationLocally(
     // `startExecution.sync:2`: run the segment's state machine here and answer as Step Functions does;
     // a failed child fails the task with States.TaskFailed and the child's description as the cause.
     let refusals = options.refuseSegmentStarts ?? 0;
-    handlers['Run segment'] = async (parameters) => {
+    const runSegment = async (parameters: unknown) => {
       if (refusals > 0) {
         refusals--;
         const refused = new Error('The maximum number of running executions has been reached');
@@ -265,6 +267,9 @@ export async function runMigrationLocally(
         throw taskFailed;
       }
     };
+    for (const [name, state] of taskStates(definition)) {
+      if (String(state.Resource).startsWith('arn:aws:states:::states:startExecution')) handlers[name] = runSegment;
+    }
   }
   const { execution, arn: executionArn } = start(definition, 'event-id-index-migration', {
     pollIntervalSeconds: 1,
