@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
+import { SCENARIOS } from '../../load/scenarios/scenarios';
 import { syntheticSummary } from '../../load/src/synthetic-summary';
 import {
   allSteps as steps,
@@ -192,6 +193,24 @@ async function runLoadTestJob(values: Record<string, string>): Promise<PipelineR
     rmSync(results, { recursive: true, force: true });
   }
 }
+
+describe('load-test.yml scenarios', () => {
+  const text = source('load-test.yml');
+  const scenarioNames = Object.keys(SCENARIOS).sort();
+
+  it('offers exactly the scenarios load/scenarios/scenarios.ts defines to a manual run', () => {
+    const inputs = workflow('load-test.yml').on as {
+      workflow_dispatch: { inputs: { scenario: { options: string[] } } };
+    };
+    expect([...inputs.workflow_dispatch.inputs.scenario.options].sort()).toEqual(scenarioNames);
+  });
+
+  it('runs exactly those scenarios in the scheduled matrix', () => {
+    const matrix = /'(\["[^']+"\])'/.exec(text)?.[1];
+    expect(matrix).toBeDefined();
+    expect((JSON.parse(matrix ?? '[]') as string[]).sort()).toEqual(scenarioNames);
+  });
+});
 
 describe('load-test.yml run locally', () => {
   // inbox_polling at 20 events/s: every endpoint it gates gets samples in 5 s, and its SLO gates hold on
