@@ -1,26 +1,11 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { ServiceUnavailableError } from '../errors';
 
-const THROTTLING_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-]);
-const SERVER_ERRORS = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable']);
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
+/** An AWS SDK error, as the SDK's classification takes it. */
+type SdkError = Parameters<typeof isTransientError>[0];
 
 interface SdkLikeError {
   name?: string;
-  code?: string;
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -29,23 +14,26 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as SdkLikeError | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
-/** Turns throttling, server faults and network failures into `ServiceUnavailableError`; other errors pass through. */
+/**
+ * Turns throttling, server faults and network failures into `ServiceUnavailableError`; other errors pass
+ * through. Which SDK errors are throttling or transient is the AWS SDK's own classification
+ * (`@smithy/core/retry`).
+ */
 export function toStoreError(error: unknown): unknown {
-  const e = (error ?? {}) as SdkLikeError;
-  if (e.name && THROTTLING_ERRORS.has(e.name)) {
+  if (typeof error !== 'object' || error === null) return error;
+  const e = error as SdkLikeError;
+  const sdkError = error as SdkError;
+  if (isThrottlingError(sdkError)) {
     return new ServiceUnavailableError('The event store is throttling requests; retry later', {
       retryAfterSeconds: 1,
       cause: error,
     });
   }
   const unreachable =
-    (e.name && SERVER_ERRORS.has(e.name)) ||
-    (e.code && NETWORK_ERROR_CODES.has(e.code)) ||
-    e.name === 'TimeoutError' ||
-    e.name === 'RequestTimeout' ||
+    isTransientError(sdkError) ||
+    isServerError(sdkError) ||
     // The SDK gave up without ever receiving an HTTP response (connection refused, reset, timed out).
-    (e.$metadata !== undefined && e.$metadata.httpStatusCode === undefined) ||
-    (e.$metadata?.httpStatusCode ?? 0) >= 500;
+    (e.$metadata !== undefined && e.$metadata.httpStatusCode === undefined);
   if (e.name === 'ResourceNotFoundException') {
     // The table is not there (yet): a store that is being set up or restored, not a fault of the request.
     return new ServiceUnavailableError('The event store is not ready; retry later', {

@@ -1,50 +1,15 @@
-/** Error names CloudWatch (and the SDK) use for throttling and transient server faults. */
-const RETRYABLE_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ServiceUnavailable',
-  'InternalServiceError',
-  'InternalServiceFault',
-  'InternalFailure',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+/** An AWS SDK error, as the SDK's classification takes it. */
+type SdkError = Parameters<typeof isTransientError>[0];
 
-/** Socket-level failures: CloudWatch unreachable or the connection dropped. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-]);
-
-interface ErrorShape {
-  name?: unknown;
-  code?: unknown;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
-/** True for throttling, 5xx and network errors: worth another attempt; anything else (a 4xx) will fail again. */
+/**
+ * True for throttling, 5xx, timeouts and network errors: worth another attempt; anything else (a 4xx) will
+ * fail again. The classification is the AWS SDK's own (`@smithy/core/retry`).
+ */
 export function isRetryableCloudWatchError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { name, code, $retryable, $metadata } = error as ErrorShape;
-  const status = $metadata?.httpStatusCode;
-  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
-  if (typeof name === 'string' && RETRYABLE_NAMES.has(name)) return true;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-  return $retryable !== undefined && $retryable !== null && $retryable !== false;
+  const sdkError = error as SdkError;
+  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 }
 
 /** "Full jitter" backoff before retry number `attempt` (1-based): uniform in [0, min(max, base * 2^(attempt-1))). */
