@@ -4,6 +4,7 @@
  * scenario calls. Pure and free of k6 imports, so Node tests it; the entry scripts read the thresholds
  * file and check the result against @types/k6's `Options`.
  */
+import { ENDPOINT_TAG, EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary.ts';
 import type { ApiEndpoint } from '../../contract/metrics';
 import { KNEE_WINDOW_SECONDS, type KneeLimits } from './knee.ts';
 import {
@@ -15,12 +16,6 @@ import {
   type ScenarioSpec,
   type TrafficPart,
 } from './scenarios.ts';
-
-/** The tag each request carries to name its endpoint (`K6_ENDPOINT_TAG` of monitoring/generate/k6-thresholds.ts). */
-export const ENDPOINT_TAG = 'endpoint';
-
-/** Counter of events accepted, 1 per 201 (`K6_EVENTS_ACCEPTED_METRIC` of monitoring/generate/k6-thresholds.ts). */
-export const EVENTS_ACCEPTED_METRIC = 'events_accepted';
 
 /**
  * The tag each iteration's metrics carry to name their 5-second window: its start in seconds since the

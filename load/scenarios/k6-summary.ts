@@ -21,9 +21,9 @@
  */
 import type { EndpointSummary, LatencyFigures, LoadSummary, TimelinePoint } from './summary-format.ts';
 import { SUMMARY_SCHEMA_VERSION } from './summary-format.ts';
+import { EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary.ts';
 import {
   COUNTED_STATUSES,
-  EVENTS_ACCEPTED_METRIC,
   endpointMetric,
   statusMetric,
   windowMetric,

@@ -12,16 +12,8 @@ import http, { type Params } from 'k6/http';
 import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import type { ApiEndpoint } from '../../contract/metrics';
-import {
-  ENDPOINT_TAG,
-  EVENTS_ACCEPTED_METRIC,
-  WINDOW_TAG,
-  k6Options,
-  kneeLimits,
-  parseThresholdsFile,
-  resolveRun,
-  windowStartOf,
-} from './k6-options.ts';
+import { ENDPOINT_TAG, EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary.ts';
+import { WINDOW_TAG, k6Options, kneeLimits, parseThresholdsFile, resolveRun, windowStartOf } from './k6-options.ts';
 import { summaryFiles, type K6SummaryData } from './k6-summary.ts';
 import { eventBody, pickIteration, type IterationKind, type ScenarioSpec, type TrafficPart } from './scenarios.ts';
 

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { K6_ENDPOINT_TAG, K6_EVENTS_ACCEPTED_METRIC } from '../../monitoring/generate/k6-thresholds';
+import { EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary';
 import { SLO_SPEC } from '../../contract/slo-spec';
 import { sloKneeLimits } from '../src/runner/run-scenario';
 import {
   COUNTED_STATUSES,
-  ENDPOINT_TAG,
-  EVENTS_ACCEPTED_METRIC,
   WINDOW_METRICS,
   WINDOW_TAG,
   ingestionObjectiveRate,
@@ -294,9 +292,4 @@ describe('parseThresholdsFile', () => {
   it('rejects thresholds that are not lists of expressions', () => {
     expect(() => parseThresholdsFile('{"thresholds": {"http_req_failed": "rate<0.001"}}')).toThrow('http_req_failed');
   });
-});
-
-it('uses the tag and metric names the threshold generator selects on', () => {
-  expect(ENDPOINT_TAG).toBe(K6_ENDPOINT_TAG);
-  expect(EVENTS_ACCEPTED_METRIC).toBe(K6_EVENTS_ACCEPTED_METRIC);
 });

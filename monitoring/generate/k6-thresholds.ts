@@ -1,11 +1,6 @@
 /** k6 thresholds generated from the SLO spec, so a load test fails where production would alarm. */
+import { ENDPOINT_TAG, EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary';
 import { successRateErrorBudget, type SloSpec } from '../../contract/slo-spec';
-
-/** The tag the k6 scripts put on each request to name its endpoint, e.g. `POST /v1/events`. */
-export const K6_ENDPOINT_TAG = 'endpoint';
-
-/** Counter the k6 ingestion scenario adds 1 to for each event the API accepted (201). */
-export const K6_EVENTS_ACCEPTED_METRIC = 'events_accepted';
 
 /** `printWidth` of the repository's .prettierrc. */
 const PRETTIER_PRINT_WIDTH = 120;
@@ -35,12 +30,12 @@ export function k6Thresholds(spec: SloSpec): K6ThresholdsFile {
     add(taggedMetric('http_req_failed', objective.endpoint), `rate<${successRateErrorBudget(objective)}`);
   }
   add('http_req_failed', `rate<${percentToRatio(spec.errorRate.maximumPercent)}`);
-  add(K6_EVENTS_ACCEPTED_METRIC, `rate>=${spec.ingestion.minimumEventsPerSecond}`);
+  add(EVENTS_ACCEPTED_METRIC, `rate>=${spec.ingestion.minimumEventsPerSecond}`);
   return {
     $comment:
       'Generated from monitoring/slo-spec.ts by `npm run slo:generate`; do not edit by hand. ' +
-      `Requests are selected by their '${K6_ENDPOINT_TAG}' tag; http_req_failed expects 4xx to count as ` +
-      `success (http.setResponseCallback); ${K6_EVENTS_ACCEPTED_METRIC} counts events accepted.`,
+      `Requests are selected by their '${ENDPOINT_TAG}' tag; http_req_failed expects 4xx to count as ` +
+      `success (http.setResponseCallback); ${EVENTS_ACCEPTED_METRIC} counts events accepted.`,
     thresholds: Object.fromEntries([...thresholds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
 }
@@ -61,7 +56,7 @@ export function renderK6Thresholds(spec: SloSpec, printWidth = PRETTIER_PRINT_WI
 
 /** `http_req_duration{endpoint:POST /v1/events}`: a k6 sub-metric selecting one endpoint's requests. */
 function taggedMetric(metric: string, endpoint: string): string {
-  return `${metric}{${K6_ENDPOINT_TAG}:${endpoint}}`;
+  return `${metric}{${ENDPOINT_TAG}:${endpoint}}`;
 }
 
 /** `p95` -> `p(95)`, k6's percentile aggregation. */
