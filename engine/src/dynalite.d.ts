@@ -1,5 +1,5 @@
 // Minimal types for dynalite (it ships none): its server factory, plus the internal modules that
-// dynalite-online-index.ts hooks into. Only what this project touches is declared.
+// the online index extension (online-index/) hooks into. Only what this project touches is declared.
 
 declare module 'dynalite' {
   import type { Server } from 'node:http';
