@@ -1,7 +1,7 @@
 /**
  * slo-review.yml: the full report goes to the job summary and the report capped for GitHub's comment
  * limit to the comment (the steps' shell run here with a stand-in npm; the cap itself is tested in
- * monitoring/slo-diff/test/render-markdown.test.ts).
+ * monitoring/test/slo-diff/render-markdown.test.ts).
  *
  * It runs only when a pull request touches its `paths`. Those paths must cover every file
  * the SLO diff depends on: the import closure of the CDK app (`cdk-app.ts`, `cdk-stacks.ts`) and of

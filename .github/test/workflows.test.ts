@@ -149,7 +149,7 @@ function runBash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number
 /**
  * Runs the load-test job's `run:` steps in order from the repository root, as the runner would: `npm ci`
  * is skipped (the tree is installed), `--generator k6` becomes `--generator local` (no k6 here),
- * `--report` is dropped (the report needs Chromium: load/test/report.browser.test.ts covers it), and
+ * `--report` is dropped (the report needs Chromium: load/test/report/report.browser.test.ts covers it), and
  * load/results/ becomes a temporary folder. `values` stands for what the workflow's env expressions
  * (matrix, inputs, secrets) evaluate to.
  */

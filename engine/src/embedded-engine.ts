@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startDynaliteServer } from './online-index';
+import { startDynaliteServer } from './online-index/index';
 
 export interface EmbeddedEngineOptions {
   /** Default 8000; 0 picks a free port. */

@@ -20,7 +20,7 @@ import {
   startDynaliteServer,
   type DynaliteServerOptions,
   type RunningDynalite,
-} from '../src/online-index';
+} from '../src/online-index/index';
 
 // Long enough for a few local requests to land while an index is still CREATING or DELETING.
 const OBSERVABLE_MS = 2000;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { SLO_SPEC } from '../../contract/slo-spec';
-import type { LoadSummary } from '../scenarios/summary-format';
-import { reportCharts, type ReportChart } from '../src/report/report-charts';
-import { endpointRows, reportHtml } from '../src/report/report-html';
-import { syntheticSummary } from '../src/synthetic-summary';
+import { SLO_SPEC } from '../../../contract/slo-spec';
+import type { LoadSummary } from '../../scenarios/summary-format';
+import { reportCharts, type ReportChart } from '../../src/report/report-charts';
+import { endpointRows, reportHtml } from '../../src/report/report-html';
+import { syntheticSummary } from '../../src/synthetic-summary';
 
 /** The parsed content of `<script type="application/json" id="...">`. */
 function embeddedJson(html: string, id: string): unknown {

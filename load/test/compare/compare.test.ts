@@ -1,18 +1,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SLO_SPEC, type SloSpec } from '../../contract/slo-spec';
-import { SCENARIOS, type ScenarioName } from '../scenarios/scenarios';
-import type { EndpointSummary, Knee, LoadSummary } from '../scenarios/summary-format';
-import { runCompareCli } from '../src/compare/cli';
+import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
+import { SCENARIOS, type ScenarioName } from '../../scenarios/scenarios';
+import type { EndpointSummary, Knee, LoadSummary } from '../../scenarios/summary-format';
+import { runCompareCli } from '../../src/compare/cli';
 import {
   DEFAULT_TOLERANCES,
   ScenarioMismatchError,
   compareRun,
   type Verdict,
   type VerdictRow,
-} from '../src/compare/compare';
-import { renderVerdictMarkdown } from '../src/compare/markdown';
+} from '../../src/compare/compare';
+import { renderVerdictMarkdown } from '../../src/compare/markdown';
 
 interface EndpointShape {
   requests?: number;

@@ -1,5 +1,5 @@
-import { renderDrillTable } from '../render-drill-table';
-import type { AlarmDrillResult } from '../run-alarm-drill';
+import { renderDrillTable } from '../../drill/render-drill-table';
+import type { AlarmDrillResult } from '../../drill/run-alarm-drill';
 
 const FIRED: AlarmDrillResult = {
   alarmName: 'TriggersApi-Staging-latency-p95-post-v1-events',

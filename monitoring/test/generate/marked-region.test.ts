@@ -1,5 +1,5 @@
-import { GenerateError } from '../errors';
-import { replaceMarkedRegion } from '../marked-region';
+import { GenerateError } from '../../generate/errors';
+import { replaceMarkedRegion } from '../../generate/marked-region';
 
 describe('replaceMarkedRegion', () => {
   it('replaces only the text between the markers', () => {

@@ -1,5 +1,5 @@
 import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
-import { k6Thresholds, renderK6Thresholds } from '../k6-thresholds';
+import { k6Thresholds, renderK6Thresholds } from '../../generate/k6-thresholds';
 
 const withIngestP95 = (targetInMillis: number): SloSpec => ({
   ...SLO_SPEC,

@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { k6Options, parseThresholdsFile, resolveRun } from '../scenarios/k6-options';
-import { SCENARIOS, type ScenarioName } from '../scenarios/scenarios';
-import type { LoadSummary } from '../scenarios/summary-format';
-import { runCompareCli } from '../src/compare/cli';
-import { machineClass } from '../src/runner/machine-class';
-import { readSummary } from '../src/summary-schema';
-import { findK6, REPO_ROOT, runCommand, withK6OnPath, type CommandResult } from './support/k6-binary';
+import { k6Options, parseThresholdsFile, resolveRun } from '../../scenarios/k6-options';
+import { SCENARIOS, type ScenarioName } from '../../scenarios/scenarios';
+import type { LoadSummary } from '../../scenarios/summary-format';
+import { runCompareCli } from '../../src/compare/cli';
+import { machineClass } from '../../src/runner/machine-class';
+import { readSummary } from '../../src/summary-schema';
+import { findK6, REPO_ROOT, runCommand, withK6OnPath, type CommandResult } from '../support/k6-binary';
 
 const THRESHOLDS_FILE = parseThresholdsFile(readFileSync(join(REPO_ROOT, 'load', 'slo-thresholds.json'), 'utf8'));
 

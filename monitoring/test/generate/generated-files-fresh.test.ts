@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
-import { generatedFiles, staleFiles } from '../generated-files';
+import { generatedFiles, staleFiles } from '../../generate/generated-files';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 const readRepoFile = (path: string): Promise<string> => readFile(join(repoRoot, path), 'utf8');

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary';
-import { SLO_SPEC } from '../../contract/slo-spec';
-import { sloKneeLimits } from '../src/runner/run-scenario';
+import { EVENTS_ACCEPTED_METRIC } from '../../../contract/k6-vocabulary';
+import { SLO_SPEC } from '../../../contract/slo-spec';
+import { sloKneeLimits } from '../../src/runner/run-scenario';
 import {
   COUNTED_STATUSES,
   WINDOW_METRICS,
@@ -17,11 +17,11 @@ import {
   type K6ConstantArrivalRate,
   type K6RampingArrivalRate,
   type ThresholdsFile,
-} from '../scenarios/k6-options';
-import { SCENARIOS, SCENARIO_NAMES, type ScenarioSpec } from '../scenarios/scenarios';
+} from '../../scenarios/k6-options';
+import { SCENARIOS, SCENARIO_NAMES, type ScenarioSpec } from '../../scenarios/scenarios';
 
-const scenariosDir = join(__dirname, '..', 'scenarios');
-const generated = parseThresholdsFile(readFileSync(join(__dirname, '..', 'slo-thresholds.json'), 'utf8'));
+const scenariosDir = join(__dirname, '..', '..', 'scenarios');
+const generated = parseThresholdsFile(readFileSync(join(__dirname, '..', '..', 'slo-thresholds.json'), 'utf8'));
 
 function optionsFor(spec: ScenarioSpec, env: Record<string, string> = {}, file: ThresholdsFile = generated) {
   return k6Options(resolveRun(spec, env), file);

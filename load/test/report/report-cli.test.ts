@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseReportArgs, ReportInputError, writeHtmlReport } from '../src/report/cli';
-import { syntheticSummary } from '../src/synthetic-summary';
+import { parseReportArgs, ReportInputError, writeHtmlReport } from '../../src/report/cli';
+import { syntheticSummary } from '../../src/synthetic-summary';
 
 describe('parseReportArgs', () => {
   it('puts the HTML and PNG next to the summary by default', () => {

@@ -1,5 +1,5 @@
 import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
-import { renderSloTable } from '../slo-table';
+import { renderSloTable } from '../../generate/slo-table';
 
 const withIngestP95 = (targetInMillis: number): SloSpec => ({
   ...SLO_SPEC,

@@ -1,4 +1,4 @@
-import { resolveRun } from '../scenarios/k6-options';
+import { resolveRun } from '../../scenarios/k6-options';
 import {
   DEFAULT_SUMMARY_FILE,
   summaryFiles,
@@ -7,10 +7,10 @@ import {
   type K6SummaryData,
   type K6SummaryMetric,
   type SummaryContext,
-} from '../scenarios/k6-summary';
-import { SCENARIOS } from '../scenarios/scenarios';
-import { SUMMARY_SCHEMA_VERSION } from '../scenarios/summary-format';
-import { parseSummary } from '../src/summary-schema';
+} from '../../scenarios/k6-summary';
+import { SCENARIOS } from '../../scenarios/scenarios';
+import { SUMMARY_SCHEMA_VERSION } from '../../scenarios/summary-format';
+import { parseSummary } from '../../src/summary-schema';
 
 const POST = 'POST /v1/events';
 const INBOX = 'GET /v1/inbox';

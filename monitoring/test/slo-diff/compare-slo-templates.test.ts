@@ -1,6 +1,6 @@
-import { compareSloTemplates } from '../compare-slo-templates';
-import { parseBody } from '../dashboard-widgets';
-import { renderMarkdown } from '../render-markdown';
+import { compareSloTemplates } from '../../slo-diff/compare-slo-templates';
+import { parseBody } from '../../slo-diff/dashboard-widgets';
+import { renderMarkdown } from '../../slo-diff/render-markdown';
 import { joinedDashboard, REGION_TOKEN, specWith, templatesWith, type LatencyFixture } from './synthetic-templates';
 
 const INGEST: LatencyFixture = { endpoint: 'POST /v1/events', targetInMillis: 100 };

@@ -1,4 +1,4 @@
-import { describeCloudFormationDiff } from '../cloudformation-diff';
+import { describeCloudFormationDiff } from '../../slo-diff/cloudformation-diff';
 
 const alarm = (threshold: number) => ({
   Resources: {

@@ -1,5 +1,5 @@
-import { parseAlarmDrillArgs } from '../cli';
-import { DrillUsageError } from '../errors';
+import { parseAlarmDrillArgs } from '../../drill/cli';
+import { DrillUsageError } from '../../drill/errors';
 
 describe('parseAlarmDrillArgs', () => {
   it('reads the stage, alarm, region and timeout', () => {

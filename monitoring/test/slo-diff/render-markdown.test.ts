@@ -1,7 +1,7 @@
-import { parseSloDiffArgs } from '../cli';
-import { describeCloudFormationDiff } from '../cloudformation-diff';
-import { compareSloTemplates } from '../compare-slo-templates';
-import { COMMENT_BUDGET_BYTES, GITHUB_COMMENT_LIMIT, renderMarkdown } from '../render-markdown';
+import { parseSloDiffArgs } from '../../slo-diff/cli';
+import { describeCloudFormationDiff } from '../../slo-diff/cloudformation-diff';
+import { compareSloTemplates } from '../../slo-diff/compare-slo-templates';
+import { COMMENT_BUDGET_BYTES, GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../slo-diff/render-markdown';
 import { joinedDashboard, specWith, templatesWith, type LatencyFixture } from './synthetic-templates';
 
 const INGEST: LatencyFixture = { endpoint: 'POST /v1/events', targetInMillis: 100 };

@@ -4,8 +4,8 @@ import {
   SetAlarmStateCommand,
   type AlarmHistoryItem,
 } from '@aws-sdk/client-cloudwatch';
-import { AlarmDrillError, NoAlarmsToDrillError } from '../errors';
-import { drillFailed, runAlarmDrill, type AlarmDrillOptions } from '../run-alarm-drill';
+import { AlarmDrillError, NoAlarmsToDrillError } from '../../drill/errors';
+import { drillFailed, runAlarmDrill, type AlarmDrillOptions } from '../../drill/run-alarm-drill';
 import {
   cloudWatchDouble,
   compositeAlarm,

@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startServerProcess, type ServerProcess } from '../../tooling/server-process';
-import { readSummary } from '../src/summary-schema';
-import { findK6, REPO_ROOT, runShell, withK6OnPath } from './support/k6-binary';
+import { startServerProcess, type ServerProcess } from '../../../tooling/server-process';
+import { readSummary } from '../../src/summary-schema';
+import { findK6, REPO_ROOT, runShell, withK6OnPath } from '../support/k6-binary';
 
 const DOC = join(REPO_ROOT, 'docs', 'LOAD_TESTING.md');
 const DOCUMENTED_URL = 'http://127.0.0.1:8080';

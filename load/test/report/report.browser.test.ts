@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { ChromiumNotInstalledError, launchChromium } from '../../tooling/chromium';
-import type { LoadSummary } from '../scenarios/summary-format';
-import { reportHtml } from '../src/report/report-html';
-import { writeReportPng } from '../src/report/report-png';
-import { syntheticSummary } from '../src/synthetic-summary';
+import { ChromiumNotInstalledError, launchChromium } from '../../../tooling/chromium';
+import type { LoadSummary } from '../../scenarios/summary-format';
+import { reportHtml } from '../../src/report/report-html';
+import { writeReportPng } from '../../src/report/report-png';
+import { syntheticSummary } from '../../src/synthetic-summary';
 
 const WAIT_MS = 15_000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
