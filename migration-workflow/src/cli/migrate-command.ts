@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { DynamoDbClients } from '../../../platform/dynamodb-client';
 import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
-import { MAX_SEGMENTS } from '../../infra/event-id-index-migration';
+import { MAX_SEGMENTS, type MigrationInput } from '../../infra/event-id-index-migration';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import { runMigrationLocally, type LocalMigrationInput } from '../local/run-migration-locally';
 import { ProgressPrinter, type ProgressEvent } from './migration-progress';
@@ -124,7 +124,7 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
         deps.err(`--index ${values.index}: this migration builds ${EVENT_ID_INDEX}, the index the API reads`);
         return 2;
       }
-      const input = {
+      const input: MigrationInput = {
         tableName: table,
         indexName: values.index,
         totalSegments: segments,

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { SDK_ERROR_PREFIX } from '../../infra/event-id-index-migration';
+import { SDK_ERROR_PREFIX, type MigrationInput } from '../../infra/event-id-index-migration';
 import {
   BACKFILL_FUNCTION,
   VERIFY_FUNCTION,
@@ -26,14 +26,8 @@ import {
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-export interface LocalMigrationInput {
-  tableName: string;
-  indexName?: string;
-  totalSegments: number;
-  maxWritesPerSecond: number;
-  /** Polls of the index status before giving up. */
-  maxPolls: number;
-}
+/** The state machine's input; locally the index is polled every second unless said otherwise. */
+export type LocalMigrationInput = Omit<MigrationInput, 'pollIntervalSeconds'> & { pollIntervalSeconds?: number };
 
 export interface LocalMigrationOptions {
   client: DynamoDBClient;
