@@ -58,6 +58,19 @@ export interface ScenarioSpec {
   traffic: TrafficPart[];
   /** The endpoints this scenario exercises: each must get samples, or the run fails. */
   endpoints: ApiEndpoint[];
+  /** What a run of this scenario is judged on: the compare gate, the k6 options and the runner read it. */
+  role: ScenarioRole;
+}
+
+/** What a scenario's runs are judged on. */
+export interface ScenarioRole {
+  /**
+   * `slo`: the SLO thresholds gate the whole run. `capacity`: the run ramps past capacity on purpose, so its
+   * whole-run SLO figures and dropped iterations are shown but not gated; its knee is.
+   */
+  gate: 'slo' | 'capacity';
+  /** The run offers the ingestion objective's rate for its whole length, so the objective gates it. */
+  ingestionObjective: boolean;
 }
 
 export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
@@ -77,6 +90,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       },
     ],
     endpoints: ['POST /v1/events'],
+    role: { gate: 'slo', ingestionObjective: true },
   },
   inbox_polling: {
     name: 'inbox_polling',
@@ -103,6 +117,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       },
     ],
     endpoints: ['POST /v1/events', 'GET /v1/inbox', 'POST /v1/events/{event_id}/ack'],
+    role: { gate: 'slo', ingestionObjective: false },
   },
   mixed_workload: {
     name: 'mixed_workload',
@@ -126,6 +141,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       },
     ],
     endpoints: ['POST /v1/events', 'GET /v1/inbox', 'POST /v1/events/{event_id}/ack', 'DELETE /v1/events/{event_id}'],
+    role: { gate: 'slo', ingestionObjective: false },
   },
   stress_test: {
     name: 'stress_test',
@@ -144,6 +160,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       },
     ],
     endpoints: ['POST /v1/events'],
+    role: { gate: 'capacity', ingestionObjective: false },
   },
 };
 

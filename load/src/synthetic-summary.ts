@@ -60,7 +60,7 @@ export function syntheticSummary(options: SyntheticSummaryOptions = {}): LoadSum
   const generator = options.generator ?? 'local-runner';
   const seconds = options.seconds ?? 60;
   const timelineKind = options.timeline ?? (generator === 'local-runner' ? 'seconds' : 'none');
-  const stress = scenario === 'stress_test';
+  const stress = SCENARIOS[scenario].role.gate === 'capacity';
   const expectedEndpoints = [...SCENARIOS[scenario].endpoints];
   const timeline = Array.from({ length: seconds }, (_, t) =>
     stress ? rampPoint(t, seconds) : steadyPoint(t, peakRate(scenario)),

@@ -22,7 +22,7 @@ export interface CompareTolerances {
   readonly throughputDropPercent: number;
   /** A success rate may drop by this many percentage points below the baseline's. */
   readonly successRateDropPoints: number;
-  /** stress_test: the knee's achieved rate may drop by this share of the baseline's, in percent. */
+  /** Capacity scenarios (stress_test): the knee's achieved rate may drop by this share of the baseline's, in percent. */
   readonly kneeDropPercent: number;
   /**
    * Dropped iterations allowed, in percent of iterations due. 0 by default: a dropped iteration means the
@@ -106,9 +106,13 @@ export class ScenarioMismatchError extends Error {
   }
 }
 
-// A stress run ramps past capacity on purpose, so its whole-run p95, error rate and dropped iterations
-// breach the SLO whenever it finds the knee; its absolute gate is the knee itself.
-const CAPACITY_SCENARIOS: readonly ScenarioName[] = ['stress_test'];
+/**
+ * A capacity run ramps past capacity on purpose, so its whole-run p95, error rate and dropped iterations
+ * breach the SLO whenever it finds the knee; its absolute gate is the knee itself.
+ */
+function capacityRun(scenario: ScenarioName): boolean {
+  return SCENARIOS[scenario].role.gate === 'capacity';
+}
 
 const NO_SAMPLES = 'no samples: an expected metric that is empty fails instead of passing vacuously';
 
@@ -126,7 +130,7 @@ export function compareRun(
   const endpoints = expectedEndpoints(current);
   const rows = [...absoluteRows(current, endpoints, spec, tolerances)];
   const notes: string[] = [];
-  if (CAPACITY_SCENARIOS.includes(current.scenario)) {
+  if (capacityRun(current.scenario)) {
     notes.push(
       `${current.scenario} ramps past capacity on purpose: its whole-run SLO figures and dropped iterations are shown but not gated; the knee is.`,
     );
@@ -170,7 +174,7 @@ function absoluteRows(
   spec: SloSpec,
   tolerances: CompareTolerances,
 ): VerdictRow[] {
-  const sloGated = !CAPACITY_SCENARIOS.includes(run.scenario);
+  const sloGated = !capacityRun(run.scenario);
   const rows: VerdictRow[] = [];
   for (const endpoint of endpoints) {
     const figures = run.endpoints[endpoint];
@@ -200,9 +204,9 @@ function absoluteRows(
   const errorPercent = run.requests.total > 0 ? (run.requests.failed / run.requests.total) * 100 : undefined;
   const errorBound = { comparator: '≤', value: spec.errorRate.maximumPercent, basis: 'SLO' } as const;
   rows.push(check('error rate (5xx or no response)', 'percent', errorPercent, errorBound, sloGated));
-  if (run.scenario === 'event_ingestion') rows.push(ingestionRow(run, spec));
+  if (SCENARIOS[run.scenario].role.ingestionObjective) rows.push(ingestionRow(run, spec));
   rows.push(droppedIterationsRow(run, tolerances, sloGated));
-  if (run.scenario === 'stress_test') rows.push(kneeRow(run, spec));
+  if (capacityRun(run.scenario)) rows.push(kneeRow(run, spec));
   return rows;
 }
 
@@ -293,7 +297,7 @@ function relativeRows(
       (before) => ({ comparator: '≥', value: before * dropFactor, basis: throughputBasis }),
     ),
   );
-  if (current.scenario === 'stress_test') rows.push(kneeRelativeRow(current, baseline, tolerances));
+  if (capacityRun(current.scenario)) rows.push(kneeRelativeRow(current, baseline, tolerances));
   return rows;
 }
 

@@ -40,6 +40,7 @@ function ingestion(rate: number, maxInFlight: number): ScenarioSpec {
       },
     ],
     endpoints: ['POST /v1/events'],
+    role: { gate: 'slo', ingestionObjective: true },
   };
 }
 
