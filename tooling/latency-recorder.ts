@@ -1,4 +1,4 @@
-import { build, type Histogram } from 'hdr-histogram-js';
+import { createPreciseHistogram, percentilesMs, toMicros } from '../api/src/observability/metrics/latency-histogram';
 
 export interface LatencySummary {
   count: number;
@@ -8,16 +8,15 @@ export interface LatencySummary {
   maxMs: number;
 }
 
-/** Latencies in microseconds in an HDR histogram (3 significant digits, up to 2 minutes). */
+/**
+ * Latencies of a load run or benchmark in the histogram the API's own metrics use (3 significant digits,
+ * microseconds, up to 10 minutes), so client-side and server-side figures share one precision.
+ */
 export class LatencyRecorder {
-  private readonly histogram: Histogram = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 120_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  private readonly histogram = createPreciseHistogram();
 
   recordMs(ms: number): void {
-    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+    this.histogram.recordValue(Math.max(1, toMicros(ms)));
   }
 
   /** Adds every latency `other` recorded (for windows made of several recorders). */
@@ -26,13 +25,7 @@ export class LatencyRecorder {
   }
 
   summary(): LatencySummary {
-    const at = (p: number): number => this.histogram.getValueAtPercentile(p) / 1000;
-    return {
-      count: this.histogram.totalCount,
-      p50Ms: at(50),
-      p95Ms: at(95),
-      p99Ms: at(99),
-      maxMs: this.histogram.maxValue / 1000,
-    };
+    const percentiles = percentilesMs(this.histogram) ?? { p50Ms: 0, p95Ms: 0, p99Ms: 0 };
+    return { count: this.histogram.totalCount, ...percentiles, maxMs: this.histogram.maxValue / 1000 };
   }
 }
