@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TABLE_NAMES, type TableNames } from '../../contract/table-schemas';
+import { METRICS_SINK_KINDS } from './observability/metrics/metrics-sink-kinds';
 
 /** Everything the API reads from its environment, parsed once at the entry point. */
 export interface ApiConfig {
@@ -109,12 +110,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     devTenant: text(env, 'DEV_TENANT') ?? 'dev',
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
-    metricsSink: oneOf(
-      env,
-      'METRICS_SINK',
-      ['emf', 'cloudwatch', 'prometheus', 'none'] as const,
-      env.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus',
-    ),
+    metricsSink: oneOf(env, 'METRICS_SINK', METRICS_SINK_KINDS, env.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),
     stage: text(env, 'STAGE') ?? (env.AWS_LAMBDA_FUNCTION_NAME ? 'Production' : 'Local'),
     localPages: !env.AWS_LAMBDA_FUNCTION_NAME,
     version,

@@ -15,15 +15,17 @@ import type { ApiEndpoint } from '../../contract/metrics';
 import { ENDPOINT_TAG, EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabulary.ts';
 import { WINDOW_TAG, k6Options, kneeLimits, parseThresholdsFile, resolveRun, windowStartOf } from './k6-options.ts';
 import { summaryFiles, type K6SummaryData } from './k6-summary.ts';
-import { eventBody, pickIteration, type IterationKind, type ScenarioSpec, type TrafficPart } from './scenarios.ts';
+import {
+  CREATED_EVENTS_REMEMBERED,
+  DEFAULT_INBOX_LIMIT,
+  eventBody,
+  pickIteration,
+  type IterationKind,
+  type ScenarioSpec,
+  type TrafficPart,
+} from './scenarios.ts';
 
 const DEFAULT_TARGET_URL = 'http://127.0.0.1:8080';
-
-/** `limit` of inbox polls whose traffic part sets none (the local runner's default too). */
-const DEFAULT_INBOX_LIMIT = 20;
-
-/** Event ids a VU remembers for ack, delete and get; the oldest are forgotten first. */
-const CREATED_MEMORY = 10000;
 
 /**
  * Only a 5xx or no response fails a request (`http_req_failed`): a 4xx such as 409 "already
@@ -116,7 +118,7 @@ function runIteration(api: ApiClient, kind: IterationKind, inboxLimit: number): 
 function remember(id: string | undefined): void {
   if (id === undefined) return;
   created.push(id);
-  if (created.length > CREATED_MEMORY) created.shift();
+  if (created.length > CREATED_EVENTS_REMEMBERED) created.shift();
 }
 
 type ApiClient = ReturnType<typeof apiClient>;

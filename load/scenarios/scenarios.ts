@@ -73,6 +73,12 @@ export interface ScenarioRole {
   ingestionObjective: boolean;
 }
 
+/** `limit` of inbox polls whose traffic part sets none (k6 and the local runner alike). */
+export const DEFAULT_INBOX_LIMIT = 20;
+
+/** Event ids a generator remembers for ack, delete and get; the oldest are forgotten first. */
+export const CREATED_EVENTS_REMEMBERED = 10_000;
+
 export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   event_ingestion: {
     name: 'event_ingestion',

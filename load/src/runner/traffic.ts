@@ -1,6 +1,11 @@
 import type { Pool } from 'undici';
 import type { ApiEndpoint } from '../../../contract/metrics';
-import { eventBody, type IterationKind } from '../../scenarios/scenarios';
+import {
+  CREATED_EVENTS_REMEMBERED,
+  DEFAULT_INBOX_LIMIT,
+  eventBody,
+  type IterationKind,
+} from '../../scenarios/scenarios';
 
 /** One request's outcome, as the recorder needs it. */
 export interface RequestOutcome {
@@ -29,12 +34,11 @@ export interface TrafficContext {
 export class Traffic {
   private sequence = 0;
   private readonly created: string[] = [];
-  private static readonly MEMORY = 10_000;
 
   constructor(private readonly context: TrafficContext) {}
 
   /** Runs one iteration; its first request is measured from `dueAt`, later ones from when they were sent. */
-  async iterate(kind: IterationKind, dueAt: number, inboxLimit = 20): Promise<void> {
+  async iterate(kind: IterationKind, dueAt: number, inboxLimit = DEFAULT_INBOX_LIMIT): Promise<void> {
     switch (kind) {
       case 'create':
         return this.create(dueAt);
@@ -64,7 +68,7 @@ export class Traffic {
     const id = status === 201 ? (JSON.parse(body) as { event_id?: string }).event_id : undefined;
     if (id) {
       this.created.push(id);
-      if (this.created.length > Traffic.MEMORY) this.created.shift();
+      if (this.created.length > CREATED_EVENTS_REMEMBERED) this.created.shift();
     }
   }
 

@@ -2,15 +2,11 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConfigError } from '../../config';
 import { metricNamespace } from '../../../../contract/metrics';
 import { CloudWatchSink } from './cloudwatch-sink';
+import { METRICS_SINK_KINDS, type MetricsSinkKind } from './metrics-sink-kinds';
 import { EmfSink } from './emf-sink';
 import type { MetricsSink } from './metrics-sink';
 import { NoopSink } from './noop-sink';
 import { PrometheusSink } from './prometheus-sink';
-
-/** The values `METRICS_SINK` accepts. */
-export const METRICS_SINK_KINDS = ['emf', 'cloudwatch', 'prometheus', 'none'] as const;
-
-export type MetricsSinkKind = (typeof METRICS_SINK_KINDS)[number];
 
 /** What the sinks need; each kind reads only its own fields. */
 export interface MetricsSinkDeps {

@@ -1,11 +1,6 @@
 export { CloudWatchSink, type CloudWatchSinkOptions } from './cloudwatch-sink';
-export {
-  createMetricsSink,
-  isMetricsSinkKind,
-  METRICS_SINK_KINDS,
-  type MetricsSinkDeps,
-  type MetricsSinkKind,
-} from './create-metrics-sink';
+export { createMetricsSink, isMetricsSinkKind, type MetricsSinkDeps } from './create-metrics-sink';
+export { METRICS_SINK_KINDS, type MetricsSinkKind } from './metrics-sink-kinds';
 export { EmfSink, type EmfDocument, type EmfSinkOptions } from './emf-sink';
 export { MetricsRecorder, type MetricsRecorderOptions } from './metrics-recorder';
 export type { MetricsSink, RequestObservation } from './metrics-sink';
