@@ -42,22 +42,15 @@ function mountLocalPages(router: Router, metrics: MetricsRecorder, sink: Metrics
   if (sink instanceof PrometheusSink) prometheusRoute(router, sink);
 }
 
-/** The sink `METRICS_SINK` names; long-running processes send or print every minute. */
+/** The sink `METRICS_SINK` names (the one place a server chooses it); long-running processes send or print every minute. */
 function createSink(config: ApiConfig, logger: Logger): MetricsSink {
   const onWarning = (message: string, detail: Record<string, unknown>): void =>
     runWithoutLogContext(() => logger.warn(detail, message));
-  switch (config.metricsSink) {
-    case 'cloudwatch':
-      return createMetricsSink('cloudwatch', {
-        stage: config.stage,
-        cloudWatchClient: new CloudWatchClient({ region: config.region, maxAttempts: 1 }),
-        onWarning,
-      });
-    case 'emf':
-      return createMetricsSink('emf', { stage: config.stage, flushIntervalMs: 60_000 });
-    case 'prometheus':
-      return createMetricsSink('prometheus', { stage: config.stage, collectDefaultMetrics: false });
-    case 'none':
-      return createMetricsSink('none', { stage: config.stage });
-  }
+  return createMetricsSink(config.metricsSink, {
+    stage: config.stage,
+    cloudWatchClient: () => new CloudWatchClient({ region: config.region, maxAttempts: 1 }),
+    onWarning,
+    flushIntervalMs: 60_000,
+    collectDefaultMetrics: false,
+  });
 }

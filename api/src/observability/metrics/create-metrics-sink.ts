@@ -12,8 +12,8 @@ import { PrometheusSink } from './prometheus-sink';
 export interface MetricsSinkDeps {
   /** Stage of the namespace `TriggersAPI/<stage>` (emf, cloudwatch). */
   stage: string;
-  /** The client `PutMetricData` goes through; required for `cloudwatch`. */
-  cloudWatchClient?: CloudWatchClient;
+  /** Builds the client `PutMetricData` goes through (only for `cloudwatch`, which requires it). */
+  cloudWatchClient?: () => CloudWatchClient;
   /** EMF line writer (default stdout). */
   write?: (line: string) => void;
   /** emf: periodic flush for long-running processes (absent: on demand only); cloudwatch: send period (default 60 s). */
@@ -51,7 +51,7 @@ export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsS
         throw new ConfigError('METRICS_SINK=cloudwatch needs a CloudWatch client, got none');
       }
       return new CloudWatchSink({
-        client: deps.cloudWatchClient,
+        client: deps.cloudWatchClient(),
         namespace: metricNamespace(deps.stage),
         flushIntervalMs: deps.flushIntervalMs,
         onWarning: deps.onWarning,

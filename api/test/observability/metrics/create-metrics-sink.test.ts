@@ -14,7 +14,7 @@ describe('createMetricsSink', () => {
   });
 
   // The client is never called here: no request is recorded.
-  const cloudWatchClient = new CloudWatchClient({ region: 'us-east-1' });
+  const cloudWatchClient = () => new CloudWatchClient({ region: 'us-east-1' });
 
   it.each([
     ['emf', EmfSink],
