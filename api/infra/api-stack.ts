@@ -15,6 +15,7 @@ import { CONTROL_TENANT } from '../../contract/control-record';
 import { apiKeysTableDefinition, eventsTableDefinition, EVENTS_TTL_ATTRIBUTE } from '../../contract/table-schemas';
 import { apiLimits, type ApiLimits } from './api-limits';
 import { accessLogFormat } from './http-api-access-log';
+import { functionLogsAndRole } from '../../platform/function-logs';
 import { lambdaBundling } from '../../platform/lambda-bundling';
 
 export interface ApiStackProps extends StackProps {
@@ -68,17 +69,13 @@ export class ApiStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
-    this.logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+    // Its own role with inline grants: the managed AWSLambdaBasicExecutionRole would allow writing to any log group.
+    const { logGroup, role: handlerRole } = functionLogsAndRole(this, 'Handler', {
       retention: props.logRetentionDays ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // Its own role with inline grants: the managed AWSLambdaBasicExecutionRole would allow writing to any log group.
-    const handlerRole = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'The Triggers API function: its log group, its tables and indexes, the cursor secret',
     });
-    handlerRole.addToPolicy(logWriting(this.logGroup));
+    this.logGroup = logGroup;
 
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: path.join(__dirname, '..', 'src', 'lambda.ts'),
@@ -251,13 +248,6 @@ function projectionOf(
 }
 
 /** Lets a function write to its own log group only (what AWSLambdaBasicExecutionRole allows on every group). */
-function logWriting(logGroup: logs.ILogGroup): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    resources: [logGroup.logGroupArn],
-  });
-}
-
 export interface EventIdIndexControlProps {
   /** The events table, created with `event-id-index`. */
   readonly table: dynamodb.Table;
@@ -276,15 +266,10 @@ export class EventIdIndexControl extends Construct {
   constructor(scope: Construct, id: string, props: EventIdIndexControlProps) {
     super(scope, id);
     // Roles of their own with inline grants on their own log groups (no AWSLambdaBasicExecutionRole).
-    const onEventLogs = new logs.LogGroup(this, 'OnEventLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+    const { logGroup: onEventLogs, role: onEventRole } = functionLogsAndRole(this, 'OnEvent', {
       removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const onEventRole = new iam.Role(this, 'OnEventRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Custom::EventIdIndexControl handler: its log group and the control partition',
     });
-    onEventRole.addToPolicy(logWriting(onEventLogs));
     this.onEvent = new NodejsFunction(this, 'OnEvent', {
       entry: path.join(__dirname, '..', 'src', 'deploy', 'event-id-index-control-resource.ts'),
       handler: 'onEvent',
@@ -310,15 +295,10 @@ export class EventIdIndexControl extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CONTROL_TENANT] } },
       }),
     );
-    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+    const { logGroup: providerLogs, role: providerRole } = functionLogsAndRole(this, 'Provider', {
       removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const providerRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: "CDK's provider framework for Custom::EventIdIndexControl: its log group, invoking the handler",
     });
-    providerRole.addToPolicy(logWriting(providerLogs));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.onEvent,
       frameworkOnEventRole: providerRole,

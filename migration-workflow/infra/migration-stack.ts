@@ -5,8 +5,8 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { functionLogsAndRole } from '../../platform/function-logs';
 import { lambdaBundling } from '../../platform/lambda-bundling';
 import { EVENT_ID_INDEX } from '../../contract/table-schemas';
 import { EventIdIndexMigration } from './event-id-index-migration';
@@ -41,15 +41,7 @@ export class MigrationStack extends Stack {
     const tables = [props.eventsTable, ...legacyTables];
     const entry = path.join(__dirname, '..', 'src', 'lambda.ts');
     const handlerFunction = (name: string, handler: string, timeout: Duration): NodejsFunction => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
-      // An inline grant on the function's own log group instead of AWSLambdaBasicExecutionRole (logs:* on *).
-      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-      );
+      const { logGroup, role } = functionLogsAndRole(this, name);
       return new NodejsFunction(this, name, {
         entry,
         handler,

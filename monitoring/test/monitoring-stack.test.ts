@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnTopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../../api/infra/api-stack';
-import { MigrationStack } from '../../migration-workflow/infra/migration-stack';
+import { addTriggersApiStacks } from '../../cdk-stacks';
 import { LOGS_INSIGHTS_QUERIES } from '../../contract/log-queries';
 import { API_ENDPOINTS } from '../../contract/metrics';
 import { endpointSlug } from '../alarm-naming';
@@ -580,19 +580,8 @@ describe('MonitoringStack', () => {
 });
 
 describe('MonitoringStack with the migration state machine', () => {
-  const app = appWithoutBundling();
-  const api = new ApiStack(app, PREFIX, { stage: 'Test', version: '1.2.3' });
-  const migration = new MigrationStack(app, `${PREFIX}-Migration`, { eventsTable: api.eventsTable });
-  const stack = new MonitoringStack(app, `${PREFIX}-Monitoring`, {
-    stage: 'Test',
-    spec: SLO_SPEC,
-    handler: api.handler,
-    httpApi: api.httpApi,
-    eventsTable: api.eventsTable,
-    apiKeysTable: api.apiKeysTable,
-    logGroup: api.logGroup,
-    migrationStateMachine: migration.migration.stateMachine,
-  });
+  // As the app wires it: the stage's stacks, the migration's state machine given to the monitoring stack.
+  const { monitoring: stack } = addTriggersApiStacks(appWithoutBundling(), { stage: 'Test', version: '1.2.3' });
   const template = Template.fromStack(stack);
 
   it('tickets (never pages) a failed or timed-out migration execution, with its runbook', () => {

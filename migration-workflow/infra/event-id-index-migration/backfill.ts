@@ -1,11 +1,10 @@
 /** The backfill: a Map over the scan segments, each a child execution looping over time-boxed invocations. */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { BACKFILL_RETRYABLE, EXECUTION_TIMEOUT_DAYS } from './constants';
-import type { MigrationParts } from './parts';
+import { loggedStateMachine, type MigrationParts } from './parts';
 
 /** `segments -> Backfill`: a segment whose backfill keeps failing goes to `rollback`, any other failure ends in doubt. */
 export function backfill(
@@ -71,22 +70,14 @@ export function backfill(
   });
   // Each segment runs as a child execution with its own history: one execution's 25,000 history events
   // would otherwise end a long backfill (docs/MIGRATION.md, "Limits").
-  const segmentStateMachineName = `${stateMachineName}-segment`;
   segmentFailed.next(new sfn.Succeed(scope, 'Segment ended'));
-  const segmentMachine = new sfn.StateMachine(scope, 'SegmentStateMachine', {
-    stateMachineName: segmentStateMachineName,
-    definitionBody: sfn.DefinitionBody.fromChainable(backfillLoop),
-    timeout: Duration.days(EXECUTION_TIMEOUT_DAYS),
-    tracingEnabled: true,
-    logs: {
-      destination: new logs.LogGroup(scope, 'SegmentExecutionLogs', {
-        logGroupName: `/aws/vendedlogs/states/${segmentStateMachineName}`,
-        retention: logs.RetentionDays.ONE_MONTH,
-      }),
-      level: sfn.LogLevel.ALL,
-      includeExecutionData: true,
-    },
-  });
+  const segmentMachine = loggedStateMachine(
+    scope,
+    'SegmentStateMachine',
+    'SegmentExecutionLogs',
+    `${stateMachineName}-segment`,
+    backfillLoop,
+  );
   const runSegment = new tasks.StepFunctionsStartExecution(scope, 'Run segment', {
     stateMachine: segmentMachine,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,

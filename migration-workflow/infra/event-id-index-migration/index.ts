@@ -1,13 +1,11 @@
-import { Duration, Names } from 'aws-cdk-lib';
+import { Names } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { backfill } from './backfill';
-import { EXECUTION_TIMEOUT_DAYS } from './constants';
 import { createAndWait } from './create-and-wait';
-import { migrationParts } from './parts';
+import { loggedStateMachine, migrationParts } from './parts';
 import { preflight } from './preflight';
 import { rollback } from './rollback';
 import { verifyAndMark } from './verify-and-mark';
@@ -71,22 +69,7 @@ export class EventIdIndexMigration extends Construct {
     const index = createAndWait(parts, filled.chain.next(verifyAndMark(parts, props.verifyFunction, toRollback)));
     const checkIndexName = preflight(parts, { indexPresent: index.resume, indexAbsent: index.create });
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(checkIndexName),
-      // Long enough for the largest backfill the limits allow (docs/MIGRATION.md, "Limits"); a timed-out
-      // execution runs no Catch, so its index is left for the next run to resume with.
-      timeout: Duration.days(EXECUTION_TIMEOUT_DAYS),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'ExecutionLogs', {
-          // Step Functions delivers logs through CloudWatch vended logs: the group's name must carry this prefix.
-          logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
-          retention: logs.RetentionDays.ONE_MONTH,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
-    });
+    // The timeout is long enough for the largest backfill the limits allow (docs/MIGRATION.md, "Limits").
+    this.stateMachine = loggedStateMachine(this, 'StateMachine', 'ExecutionLogs', stateMachineName, checkIndexName);
   }
 }

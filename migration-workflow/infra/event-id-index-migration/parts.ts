@@ -1,10 +1,11 @@
 /** What every part of the migration's state machine is built with: the DynamoDB task helper, retries, the ends. */
 import { Duration } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { CONTROL_TENANT, LockAttr, MIGRATION_LOCK_SK } from '../../../contract/control-record';
-import { DYNAMODB_TRANSIENT_ERRORS } from './constants';
+import { DYNAMODB_TRANSIENT_ERRORS, EXECUTION_TIMEOUT_DAYS } from './constants';
 
 export interface MigrationParts {
   readonly scope: Construct;
@@ -116,4 +117,33 @@ export function migrationParts(
     failAndRelease,
     succeedAndRelease,
   };
+}
+
+/**
+ * A state machine as the migration runs them: traced, timed out after EXECUTION_TIMEOUT_DAYS (a timed-out
+ * execution runs no Catch, so its index is left for the next run), logging everything to a log group
+ * (`<logsId>`) under `/aws/vendedlogs/states/`: Step Functions delivers logs as CloudWatch vended logs,
+ * whose group names must carry that prefix.
+ */
+export function loggedStateMachine(
+  scope: Construct,
+  id: string,
+  logsId: string,
+  stateMachineName: string,
+  definition: sfn.IChainable,
+): sfn.StateMachine {
+  return new sfn.StateMachine(scope, id, {
+    stateMachineName,
+    definitionBody: sfn.DefinitionBody.fromChainable(definition),
+    timeout: Duration.days(EXECUTION_TIMEOUT_DAYS),
+    tracingEnabled: true,
+    logs: {
+      destination: new logs.LogGroup(scope, logsId, {
+        logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+        retention: logs.RetentionDays.ONE_MONTH,
+      }),
+      level: sfn.LogLevel.ALL,
+      includeExecutionData: true,
+    },
+  });
 }

@@ -56,6 +56,16 @@ async function verifyAllSegments(
   return { segments, invocations };
 }
 
+/** Starts a verification of `tableName` counting every event written so far (no settle time). */
+function begin(
+  tableName: string,
+  totalSegments: number,
+  sampleSize: number,
+  more: { ttlMarginSeconds?: number } = {},
+): Promise<VerificationStart> {
+  return startVerification({ client: engine.client, tableName, settleMs: 0, totalSegments, sampleSize, ...more });
+}
+
 async function backfilledTable(count: number): Promise<string> {
   const { tableName } = await createLegacyTable(engine.client, engine.doc, count);
   await addEventIdIndex(engine.client, tableName);
@@ -66,13 +76,7 @@ async function backfilledTable(count: number): Promise<string> {
 describe('verification in segments', () => {
   it('resumes each segment across invocations and reports what one pass would', async () => {
     const tableName = await backfilledTable(300);
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments: 3,
-      sampleSize: 30,
-    });
+    const start = await begin(tableName, 3, 30);
 
     const { segments, invocations } = await verifyAllSegments(start, 3, { timeBudgetMs: 1, pageSize: 20 });
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 30 });
@@ -98,13 +102,7 @@ describe('verification in segments', () => {
     'keeps as much of the sample per segment as the payload affords (%i segments, %i sampled: %i each), so one large tenant still fills it',
     async (totalSegments, sampleSize, expected) => {
       const tableName = await backfilledTable(3);
-      const start = await startVerification({
-        client: engine.client,
-        tableName,
-        settleMs: 0,
-        totalSegments,
-        sampleSize,
-      });
+      const start = await begin(tableName, totalSegments, sampleSize);
       expect(start.segmentSampleSize).toBe(expected);
     },
   );
@@ -114,13 +112,7 @@ describe('verification in segments', () => {
     await engine.doc.send(
       new PutCommand({ TableName: tableName, Item: { tenant_id: 'tenant-a', sk: 'EVENT#broken' } }),
     );
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments: 2,
-      sampleSize: 10,
-    });
+    const start = await begin(tableName, 2, 10);
 
     const { segments } = await verifyAllSegments(start, 2, { timeBudgetMs: 60_000 });
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 10 });
@@ -130,13 +122,7 @@ describe('verification in segments', () => {
 
   it('asks to count again when only the counts disagree, until its attempts run out', async () => {
     const tableName = await backfilledTable(20);
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments: 1,
-      sampleSize: 5,
-    });
+    const start = await begin(tableName, 1, 5);
     const { segments } = await verifyAllSegments(start, 1, { timeBudgetMs: 60_000 });
     const skewed = segments.map((segment) => ({ ...segment, indexedItems: segment.indexedItems - 1 }));
 
@@ -154,9 +140,7 @@ describe('verification in segments', () => {
 
   it('refuses to start on an index that is not ACTIVE', async () => {
     const { tableName } = await createLegacyTable(engine.client, engine.doc, 5);
-    await expect(
-      startVerification({ client: engine.client, tableName, settleMs: 0, totalSegments: 1, sampleSize: 1 }),
-    ).rejects.toThrow(/has no index/);
+    await expect(begin(tableName, 1, 1)).rejects.toThrow(/has no index/);
     await expect(
       finishVerification({
         doc: engine.doc,
@@ -217,13 +201,7 @@ describe('verification in segments', () => {
 
   it('does not count a sampled item the API deleted after it was sampled as a failure', async () => {
     const tableName = await backfilledTable(30);
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments: 1,
-      sampleSize: 30,
-    });
+    const start = await begin(tableName, 1, 30);
     const { segments } = await verifyAllSegments(start, 1, { timeBudgetMs: 60_000 });
     // Deleted from the index only, as a GSI lags its table: the item is gone from the table by the time it is checked.
     const [gone] = segments[0]?.sample ?? [];
@@ -242,13 +220,7 @@ describe('verification in segments', () => {
 
   it('lists at most 20 sample failures but counts them all, so a broken index still fits in the payload', async () => {
     const tableName = await backfilledTable(50);
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments: 1,
-      sampleSize: 50,
-    });
+    const start = await begin(tableName, 1, 50);
     const { segments } = await verifyAllSegments(start, 1, { timeBudgetMs: 60_000 });
     // Sampled items that the index cannot return: their event ids point nowhere.
     const broken = segments.map((segment) => ({
@@ -269,13 +241,7 @@ describe('verification in segments', () => {
     await seedLegacyEvents(engine.doc, { tableName, count: 200, tenants: [tenant] });
     await runBackfill(engine.doc, tableName, { totalSegments: 1, timeBudgetMs: 60_000, maxWritesPerSecond: 100_000 });
     const totalSegments = 4;
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments,
-      sampleSize: 1000,
-    });
+    const start = await begin(tableName, totalSegments, 1000);
 
     const { segments } = await verifyAllSegments(start, totalSegments, { timeBudgetMs: 1, pageSize: 15 });
 
@@ -326,13 +292,7 @@ describe('verification in segments', () => {
     const [item] = Items;
     if (!item) throw new Error('expected an item');
     await engine.doc.send(new PutCommand({ TableName: tableName, Item: { ...item, expires_at: 'never' } }));
-    const start = await startVerification({
-      client: engine.client,
-      tableName,
-      settleMs: 0,
-      totalSegments: 1,
-      sampleSize: 5,
-    });
+    const start = await begin(tableName, 1, 5);
     const { segments } = await verifyAllSegments(start, 1, { timeBudgetMs: 60_000 });
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 5 });
     expect(report).toMatchObject({ ok: true, eventItems: 10, indexedItems: 10 });
