@@ -12,7 +12,6 @@ import { createLogger } from './observability/logger';
 import { metricNamespace } from '../../contract/metrics';
 import { EmfSink } from './observability/metrics/emf-sink';
 import type { MetricsSink } from './observability/metrics/metrics-sink';
-import { NoopSink } from './observability/metrics/noop-sink';
 import { createRuntime } from './runtime';
 import { secretsManagerCursors } from './secrets/secrets-manager-cursors';
 import { packageVersion } from './version';
@@ -29,7 +28,7 @@ export function createLambdaHandler(env: Record<string, string | undefined> = pr
   const config = readConfig(env, env.APP_VERSION ?? packageVersion());
   const logger = createLogger({ level: config.logLevel, format: 'json' });
   const runtime = createRuntime(config, logger, {
-    sink: lambdaSink(config, env),
+    sink: lambdaSink(config, env, logger),
     cursors: lambdaCursors(config, env, logger),
   });
   const serve = serverless(runtime.app);
@@ -56,13 +55,20 @@ export function createLambdaHandler(env: Record<string, string | undefined> = pr
  * EMF on stdout (the default) or nothing; the other sinks belong to long-running processes. Built here rather
  * than through `createMetricsSink`, which would pull every sink (prom-client, the CloudWatch client) into the bundle.
  */
-function lambdaSink(config: ApiConfig, env: Record<string, string | undefined>): MetricsSink {
-  if (config.metricsSink === 'none') return new NoopSink();
+function lambdaSink(
+  config: ApiConfig,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): MetricsSink | undefined {
+  if (config.metricsSink === 'none') return undefined;
   if (env.METRICS_SINK !== undefined && config.metricsSink !== 'emf') {
     // PutMetricData would hold every response until it is sent; /metrics has no scraper in Lambda.
     throw new ConfigError(`METRICS_SINK=${config.metricsSink} is for long-running processes; use emf in Lambda`);
   }
-  return new EmfSink({ namespace: metricNamespace(config.stage) });
+  return new EmfSink({
+    namespace: metricNamespace(config.stage),
+    onWarning: (message) => logger.warn(message),
+  });
 }
 
 /**

@@ -36,7 +36,10 @@ export interface Runtime {
  * entry point builds only its own parts, so the Lambda bundle carries none of the others' code.
  */
 export interface RuntimeParts {
-  sink: MetricsSink;
+  /** Where each minute's metrics go (none: the local dashboard's snapshot only). */
+  sink: MetricsSink | undefined;
+  /** How often ended minutes are handed to the sink (absent: only when the entry point flushes, as Lambda does). */
+  metricsFlushIntervalMs?: number;
   cursors: InboxCursors;
   /** Mounts local-only pages (dashboard, `/metrics`) given the recorder they read. */
   localRoutes?: (router: Router, metrics: MetricsRecorder) => void;
@@ -56,7 +59,8 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
       ...(config.dynamodbEndpoint !== undefined ? { endpoint: config.dynamodbEndpoint } : {}),
     });
   const metrics = new MetricsRecorder({
-    sinks: [parts.sink],
+    sink: parts.sink,
+    ...(parts.metricsFlushIntervalMs !== undefined ? { flushIntervalMs: parts.metricsFlushIntervalMs } : {}),
     knownEndpoints: API_ENDPOINTS,
     onSinkError: (error) => runWithoutLogContext(() => logger.warn({ err: error }, 'A metrics sink failed')),
   });

@@ -29,6 +29,7 @@ export function createServerRuntime(config: ApiConfig, logger: Logger, parts: Se
   const codec = new InboxCursorCodec({ current: config.cursorSecret, previous: config.cursorSecretPrevious });
   return createRuntime(config, logger, {
     sink,
+    metricsFlushIntervalMs: 60_000,
     cursors: () => Promise.resolve(codec),
     ...(config.localPages ? { localRoutes: (router, metrics) => mountLocalPages(router, metrics, sink) } : {}),
     ...(clients ? { clients } : {}),
@@ -37,20 +38,19 @@ export function createServerRuntime(config: ApiConfig, logger: Logger, parts: Se
 }
 
 /** The live dashboard (thresholds from the SLO spec) and, with the Prometheus sink, `GET /metrics`. */
-function mountLocalPages(router: Router, metrics: MetricsRecorder, sink: MetricsSink): void {
+function mountLocalPages(router: Router, metrics: MetricsRecorder, sink: MetricsSink | undefined): void {
   dashboardRoutes(router, { snapshot: () => metrics.snapshot(), slo: SLO_SPEC });
-  if (sink instanceof PrometheusSink) prometheusRoute(router, sink);
+  if (sink instanceof PrometheusSink) prometheusRoute(router, metrics, sink);
 }
 
-/** The sink `METRICS_SINK` names (the one place a server chooses it); long-running processes send or print every minute. */
-function createSink(config: ApiConfig, logger: Logger): MetricsSink {
+/** The sink `METRICS_SINK` names (the one place a server chooses it); the recorder hands it each minute as it ends. */
+function createSink(config: ApiConfig, logger: Logger): MetricsSink | undefined {
   const onWarning = (message: string, detail: Record<string, unknown>): void =>
     runWithoutLogContext(() => logger.warn(detail, message));
   return createMetricsSink(config.metricsSink, {
     stage: config.stage,
     cloudWatchClient: () => new CloudWatchClient({ region: config.region, maxAttempts: 1 }),
     onWarning,
-    flushIntervalMs: 60_000,
     collectDefaultMetrics: false,
   });
 }

@@ -1,9 +1,9 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { LookupMethod } from '../../../../contract/metrics';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_DATUMS_PER_REQUEST, takeBatch } from './cloudwatch-batches';
-import { CloudWatchMinute, minuteStart } from './cloudwatch-minute';
+import { periodDatums } from './cloudwatch-datums';
 import { backoffDelayMs, isRetryableCloudWatchError } from './cloudwatch-retry';
-import type { MetricsSink, RequestObservation } from './metrics-sink';
+import type { MetricsPeriod } from './metrics-period';
+import type { MetricsSink } from './metrics-sink';
 import { positiveInteger } from './positive-integer';
 
 /** Options of {@link CloudWatchSink}; all but `client` and `namespace` have defaults. */
@@ -11,8 +11,6 @@ export interface CloudWatchSinkOptions {
   client: CloudWatchClient;
   /** CloudWatch namespace, `metricNamespace(stage)`. */
   namespace: string;
-  /** How often completed minutes are sent (default 60 000 ms). */
-  flushIntervalMs?: number;
   /** Datums waiting to be sent; past it the oldest are dropped and counted (default 10 000). */
   maxPendingDatums?: number;
   /** Attempts per request, the first included (default 4). */
@@ -24,8 +22,6 @@ export interface CloudWatchSinkOptions {
   closeTimeoutMs?: number;
   /** Request payload budget (default 512 KiB, half the API's 1 MB limit). */
   maxRequestBytes?: number;
-  /** Clock in epoch milliseconds (default `Date.now`). */
-  now?: () => number;
   /** Uniform random in [0, 1) for backoff jitter (default `Math.random`). */
   random?: () => number;
   /** Told when datums are dropped after CloudWatch refused them or stayed unreachable. */
@@ -34,13 +30,10 @@ export interface CloudWatchSinkOptions {
 
 type SendOutcome = 'sent' | 'rejected' | 'unreachable';
 
-// Minutes kept open at once: the current one, the one just ended, and room for a late timer.
-const MAX_OPEN_MINUTES = 3;
-
 /**
- * Batched `PutMetricData` for long-running processes: observations are aggregated per minute in memory and sent
- * from a timer, so the request path never waits for CloudWatch or fails because of it. Memory is bounded:
- * when CloudWatch stays unreachable, the oldest datums are dropped and counted.
+ * Batched `PutMetricData` for long-running processes: each period the recorder hands over becomes datums,
+ * queued and sent on `flush` (the recorder's timer), so the request path never waits for CloudWatch or fails
+ * because of it. Memory is bounded: when CloudWatch stays unreachable, the oldest datums are dropped and counted.
  */
 export class CloudWatchSink implements MetricsSink {
   private readonly client: CloudWatchClient;
@@ -51,11 +44,8 @@ export class CloudWatchSink implements MetricsSink {
   private readonly maxBackoffMs: number;
   private readonly closeTimeoutMs: number;
   private readonly maxRequestBytes: number;
-  private readonly now: () => number;
   private readonly random: () => number;
   private readonly onWarning: CloudWatchSinkOptions['onWarning'];
-  private readonly timer: NodeJS.Timeout;
-  private readonly minutes = new Map<number, CloudWatchMinute>();
   private readonly pending: MetricDatum[] = [];
   private readonly abort = new AbortController();
   // Sends run one at a time, in order; each flush queues a drain behind the one running.
@@ -76,13 +66,8 @@ export class CloudWatchSink implements MetricsSink {
     this.maxBackoffMs = positiveInteger('maxBackoffMs', options.maxBackoffMs ?? 5_000);
     this.closeTimeoutMs = positiveInteger('closeTimeoutMs', options.closeTimeoutMs ?? 5_000);
     this.maxRequestBytes = positiveInteger('maxRequestBytes', options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
-    this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.onWarning = options.onWarning;
-    const flushIntervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 60_000);
-    this.timer = setInterval(() => void this.sendCompletedMinutes(), flushIntervalMs);
-    // Metrics alone must not keep a process alive that is otherwise done.
-    this.timer.unref();
   }
 
   /** Datums accepted by CloudWatch. */
@@ -100,34 +85,21 @@ export class CloudWatchSink implements MetricsSink {
     return this.pending.length;
   }
 
-  record(observation: RequestObservation): void {
+  /** Queues the periods' datums; they go out on the next `flush`. */
+  write(periods: readonly MetricsPeriod[]): void {
     if (this.closed) return;
-    this.minuteAt(this.now()).record(observation);
+    for (const period of periods) this.enqueue(periodDatums(period));
   }
 
-  recordEventsIngested(count: number): void {
-    if (this.closed) return;
-    const now = this.now();
-    this.minuteAt(now).recordEventsIngested(Math.floor(now / 1000), count);
-  }
-
-  recordLookup(method: LookupMethod): void {
-    if (this.closed) return;
-    this.minuteAt(this.now()).recordLookup(method);
-  }
-
-  /** Sends everything aggregated so far, the current minute included; never rejects. */
+  /** Sends what is queued; never rejects. */
   flush(): Promise<void> {
-    this.closeMinutesBefore(Number.POSITIVE_INFINITY);
     return this.drainQueued();
   }
 
-  /** Stops the timer and sends what is pending, for at most `closeTimeoutMs`; what is left then is counted as dropped. */
+  /** Sends what is pending, for at most `closeTimeoutMs`; what is left then is counted as dropped. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
-    this.closeMinutesBefore(Number.POSITIVE_INFINITY);
     const drained = this.drainQueued().then(() => 'drained' as const);
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timed-out'>((resolve) => {
@@ -139,41 +111,10 @@ export class CloudWatchSink implements MetricsSink {
     this.drop(this.pending.splice(0).length, 'pending at close');
   }
 
-  private minuteAt(epochMs: number): CloudWatchMinute {
-    const start = minuteStart(epochMs);
-    let minute = this.minutes.get(start);
-    if (minute === undefined) {
-      minute = new CloudWatchMinute(start);
-      this.minutes.set(start, minute);
-      // Without a timer tick (a blocked event loop), old minutes move to the bounded queue instead of piling up.
-      if (this.minutes.size > MAX_OPEN_MINUTES) this.closeOldestMinute();
-    }
-    return minute;
-  }
-
-  private closeOldestMinute(): void {
-    const oldest = Math.min(...this.minutes.keys());
-    this.enqueue(this.minutes.get(oldest)?.toDatums() ?? []);
-    this.minutes.delete(oldest);
-  }
-
-  private closeMinutesBefore(limitMs: number): void {
-    for (const [start, minute] of [...this.minutes].sort(([a], [b]) => a - b)) {
-      if (start >= limitMs) continue;
-      this.enqueue(minute.toDatums());
-      this.minutes.delete(start);
-    }
-  }
-
   private enqueue(datums: MetricDatum[]): void {
     this.pending.push(...datums);
     const overflow = this.pending.length - this.maxPendingDatums;
     if (overflow > 0) this.drop(this.pending.splice(0, overflow).length, 'over the pending cap');
-  }
-
-  private sendCompletedMinutes(): Promise<void> {
-    this.closeMinutesBefore(minuteStart(this.now()));
-    return this.drainQueued();
   }
 
   private drainQueued(): Promise<void> {

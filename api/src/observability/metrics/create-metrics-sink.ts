@@ -5,7 +5,6 @@ import { CloudWatchSink } from './cloudwatch-sink';
 import { METRICS_SINK_KINDS, type MetricsSinkKind } from './metrics-sink-kinds';
 import { EmfSink } from './emf-sink';
 import type { MetricsSink } from './metrics-sink';
-import { NoopSink } from './noop-sink';
 import { PrometheusSink } from './prometheus-sink';
 
 /** What the sinks need; each kind reads only its own fields. */
@@ -16,11 +15,9 @@ export interface MetricsSinkDeps {
   cloudWatchClient?: () => CloudWatchClient;
   /** EMF line writer (default stdout). */
   write?: (line: string) => void;
-  /** emf: periodic flush for long-running processes (absent: on demand only); cloudwatch: send period (default 60 s). */
-  flushIntervalMs?: number;
   /** prometheus: add process metrics (default false). */
   collectDefaultMetrics?: boolean;
-  /** cloudwatch: told when datums are dropped. */
+  /** cloudwatch: told when datums are dropped; emf: told what Powertools warns about. */
   onWarning?: (message: string, detail: Record<string, unknown>) => void;
 }
 
@@ -29,13 +26,13 @@ export function isMetricsSinkKind(value: string): value is MetricsSinkKind {
   return (METRICS_SINK_KINDS as readonly string[]).includes(value);
 }
 
-/** Creates the sink a `METRICS_SINK` value names; throws a `ConfigError` naming an unknown value. */
+/** Creates the sink a `METRICS_SINK` value names (none for `none`); throws a `ConfigError` naming an unknown value. */
 export function createMetricsSink(kind: 'emf', deps: MetricsSinkDeps): EmfSink;
 export function createMetricsSink(kind: 'cloudwatch', deps: MetricsSinkDeps): CloudWatchSink;
 export function createMetricsSink(kind: 'prometheus', deps: MetricsSinkDeps): PrometheusSink;
-export function createMetricsSink(kind: 'none', deps: MetricsSinkDeps): NoopSink;
-export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsSink;
-export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsSink {
+export function createMetricsSink(kind: 'none', deps: MetricsSinkDeps): undefined;
+export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsSink | undefined;
+export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsSink | undefined {
   if (!isMetricsSinkKind(kind)) {
     throw new ConfigError(`METRICS_SINK must be one of ${METRICS_SINK_KINDS.join(', ')}, got '${kind}'`);
   }
@@ -44,7 +41,7 @@ export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsS
       return new EmfSink({
         namespace: metricNamespace(deps.stage),
         write: deps.write,
-        flushIntervalMs: deps.flushIntervalMs,
+        onWarning: (message) => deps.onWarning?.(message, {}),
       });
     case 'cloudwatch':
       if (deps.cloudWatchClient === undefined) {
@@ -53,12 +50,11 @@ export function createMetricsSink(kind: string, deps: MetricsSinkDeps): MetricsS
       return new CloudWatchSink({
         client: deps.cloudWatchClient(),
         namespace: metricNamespace(deps.stage),
-        flushIntervalMs: deps.flushIntervalMs,
         onWarning: deps.onWarning,
       });
     case 'prometheus':
       return new PrometheusSink({ collectDefaultMetrics: deps.collectDefaultMetrics });
     case 'none':
-      return new NoopSink();
+      return undefined;
   }
 }

@@ -1,38 +1,12 @@
 import type { JsHistogram } from 'hdr-histogram-js';
 import type { EndpointFigures, LatencyPercentiles } from '../metrics-snapshot';
 import { createCompactHistogram, createPreciseHistogram, percentilesMs } from './latency-histogram';
-import { isServerError } from './request-outcome';
-
-/** Request, 5xx and per-error-type counts over some span. */
-class Tally {
-  requestCount = 0;
-  serverErrors = 0;
-  readonly errorsByType = new Map<string, number>();
-
-  add(statusCode: number, errorType: string | undefined): void {
-    this.requestCount += 1;
-    if (isServerError(statusCode)) this.serverErrors += 1;
-    if (errorType !== undefined) this.errorsByType.set(errorType, (this.errorsByType.get(errorType) ?? 0) + 1);
-  }
-
-  addTally(other: Tally): void {
-    this.requestCount += other.requestCount;
-    this.serverErrors += other.serverErrors;
-    for (const [type, count] of other.errorsByType)
-      this.errorsByType.set(type, (this.errorsByType.get(type) ?? 0) + count);
-  }
-
-  clear(): void {
-    this.requestCount = 0;
-    this.serverErrors = 0;
-    this.errorsByType.clear();
-  }
-}
+import { RequestTally } from './request-tally';
 
 /** One second of one endpoint; reused in place when the ring wraps, so recording allocates nothing steady-state. */
 class SecondSlot {
   second = -1;
-  readonly tally = new Tally();
+  readonly tally = new RequestTally();
   histogram: JsHistogram | undefined;
 
   claim(second: number): void {
@@ -42,7 +16,7 @@ class SecondSlot {
   }
 }
 
-function figures(endpoint: string, tally: Tally, latency: LatencyPercentiles | undefined): EndpointFigures {
+function figures(endpoint: string, tally: RequestTally, latency: LatencyPercentiles | undefined): EndpointFigures {
   const { requestCount, serverErrors } = tally;
   return {
     endpoint,
@@ -57,7 +31,7 @@ function figures(endpoint: string, tally: Tally, latency: LatencyPercentiles | u
 
 /** One endpoint's figures since start, plus a ring of per-second slots for the recent window. */
 export class EndpointStats {
-  private readonly total = new Tally();
+  private readonly total = new RequestTally();
   private readonly totalHistogram = createPreciseHistogram();
   private readonly slots: SecondSlot[];
 
@@ -86,7 +60,7 @@ export class EndpointStats {
 
   /** Figures over the seconds `(nowSecond - ring length, nowSecond]`; `scratch` is reset and reused for merging. */
   windowFigures(nowSecond: number, scratch: JsHistogram): EndpointFigures {
-    const tally = new Tally();
+    const tally = new RequestTally();
     scratch.reset();
     for (const slot of this.slots) {
       if (slot.second <= nowSecond - this.slots.length || slot.second > nowSecond) continue;

@@ -4,5 +4,5 @@ export { METRICS_SINK_KINDS, type MetricsSinkKind } from './metrics-sink-kinds';
 export { EmfSink, type EmfDocument, type EmfSinkOptions } from './emf-sink';
 export { MetricsRecorder, type MetricsRecorderOptions } from './metrics-recorder';
 export type { MetricsSink, RequestObservation } from './metrics-sink';
-export { NoopSink } from './noop-sink';
+export { MetricsPeriod, type EndpointPeriod } from './metrics-period';
 export { PrometheusSink, type PrometheusSinkOptions } from './prometheus-sink';

@@ -3,6 +3,7 @@ import type { EndpointFigures, MetricsSnapshot } from '../metrics-snapshot';
 import { EndpointStats } from './endpoint-stats';
 import { LabelGuard } from './label-guard';
 import { createCompactHistogram, toMicros } from './latency-histogram';
+import { MetricsPeriod, periodStart } from './metrics-period';
 import type { MetricsSink, RequestObservation } from './metrics-sink';
 import { positiveInteger } from './positive-integer';
 import { isErrorResponse } from './request-outcome';
@@ -11,8 +12,10 @@ import { isErrorResponse } from './request-outcome';
 export interface MetricsRecorderOptions {
   /** Length of the snapshot's recent window in seconds, 1-3600 (default 10). */
   windowSeconds?: number;
-  /** Where observations are fanned out to (default none). */
-  sinks?: readonly MetricsSink[];
+  /** Where each minute's figures go once the minute is over (default none: the snapshot only). */
+  sink?: MetricsSink;
+  /** How often ended minutes are handed to the sink (default: only on `flush()`, which the Lambda handler calls). */
+  flushIntervalMs?: number;
   /** Endpoints listed in snapshots before their first request, e.g. `API_ENDPOINTS` (default none). */
   knownEndpoints?: readonly string[];
   /** Distinct endpoints tracked; later ones are folded into `OTHER` (default 64). */
@@ -25,13 +28,20 @@ export interface MetricsRecorderOptions {
   onSinkError?: (error: unknown) => void;
 }
 
+// Minutes kept open at once: the current one, the one just ended, and room for a late timer.
+const MAX_OPEN_PERIODS = 3;
+
 /**
- * The API's one in-process metrics recorder (DESIGN §7): HDR latency histograms and counts per endpoint, since
- * start and over a recent window, fanned out to sinks. Recording is synchronous, does no I/O and never throws.
+ * The API's one metrics aggregator (DESIGN §7): HDR latency histograms and counts per endpoint, since start and
+ * over a recent window for the snapshot, and per minute for the sink, which only encodes what it is handed.
+ * Recording is synchronous, does no I/O and never throws.
  */
 export class MetricsRecorder {
   private readonly windowSeconds: number;
-  private readonly sinks: readonly MetricsSink[];
+  private readonly sink: MetricsSink | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  // Minutes not yet handed to the sink, by start time.
+  private readonly periods = new Map<number, MetricsPeriod>();
   private readonly now: () => number;
   private readonly onSinkError: ((error: unknown) => void) | undefined;
   private readonly endpointGuard: LabelGuard;
@@ -51,7 +61,7 @@ export class MetricsRecorder {
 
   constructor(options: MetricsRecorderOptions = {}) {
     this.windowSeconds = positiveInteger('windowSeconds', options.windowSeconds ?? 10, 3600);
-    this.sinks = options.sinks ?? [];
+    this.sink = options.sink;
     this.now = options.now ?? Date.now;
     this.onSinkError = options.onSinkError;
     this.endpointGuard = new LabelGuard(positiveInteger('maxEndpoints', options.maxEndpoints ?? 64, 10_000));
@@ -60,6 +70,12 @@ export class MetricsRecorder {
     this.ingestedSecond = new Float64Array(this.windowSeconds).fill(-1);
     this.ingestedCount = new Float64Array(this.windowSeconds);
     for (const endpoint of options.knownEndpoints ?? []) this.statsFor(this.endpointGuard.admit(endpoint));
+    if (this.sink !== undefined && options.flushIntervalMs !== undefined) {
+      const intervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs);
+      this.timer = setInterval(() => void this.flushEndedPeriods(), intervalMs);
+      // Metrics alone must not keep a process alive that is otherwise done.
+      this.timer.unref();
+    }
   }
 
   /** Sink calls that threw or rejected since start. */
@@ -74,30 +90,22 @@ export class MetricsRecorder {
 
   /** Records one served request; called once per response. */
   recordRequest(observation: RequestObservation): void {
-    let normalized: RequestObservation;
     try {
-      normalized = this.normalize(observation);
-      const second = Math.floor(this.now() / 1000);
-      const micros = toMicros(normalized.durationMs);
-      this.statsFor(normalized.endpoint).record(second, normalized.statusCode, micros, normalized.errorType);
+      const { endpoint, statusCode, durationMs, errorType } = this.normalize(observation);
+      const nowMs = this.now();
+      const micros = toMicros(durationMs);
+      this.statsFor(endpoint).record(Math.floor(nowMs / 1000), statusCode, micros, errorType);
+      this.periodAt(nowMs)?.recordRequest(endpoint, statusCode, micros, errorType);
     } catch {
       this.recordErrors += 1;
-      return;
-    }
-    if (this.closed) return;
-    for (const sink of this.sinks) {
-      try {
-        sink.record(normalized);
-      } catch (error) {
-        this.sinkFailed(error);
-      }
     }
   }
 
   /** Records events accepted by `POST /v1/events` (after they are durably written). */
   recordEventsIngested(count: number): void {
     if (!(count > 0) || !Number.isFinite(count)) return;
-    const second = Math.floor(this.now() / 1000);
+    const nowMs = this.now();
+    const second = Math.floor(nowMs / 1000);
     const index = second % this.windowSeconds;
     if (this.ingestedSecond[index] !== second) {
       this.ingestedSecond[index] = second;
@@ -105,14 +113,7 @@ export class MetricsRecorder {
     }
     this.ingestedCount[index] += count;
     this.ingestedTotal += count;
-    if (this.closed) return;
-    for (const sink of this.sinks) {
-      try {
-        sink.recordEventsIngested?.(count);
-      } catch (error) {
-        this.sinkFailed(error);
-      }
-    }
+    this.periodAt(nowMs)?.recordEventsIngested(second, count);
   }
 
   /** Records how one event lookup went: through the `event-id-index` GSI or by a scan. */
@@ -122,14 +123,7 @@ export class MetricsRecorder {
       return;
     }
     this.lookups[method] += 1;
-    if (this.closed) return;
-    for (const sink of this.sinks) {
-      try {
-        sink.recordLookup?.(method);
-      } catch (error) {
-        this.sinkFailed(error);
-      }
-    }
+    this.periodAt(this.now())?.recordLookup(method);
   }
 
   /** Figures since start and over the recent window; reads only, so any number of pollers may call it. */
@@ -155,16 +149,53 @@ export class MetricsRecorder {
     };
   }
 
-  /** Flushes every sink; never rejects (failures are counted), so a Lambda invocation cannot fail on it. */
+  /**
+   * Hands every minute so far, the current one included, to the sink and waits for it to send them; never
+   * rejects (failures are counted), so a Lambda invocation cannot fail on it.
+   */
   async flush(): Promise<void> {
-    await Promise.all(this.sinks.map((sink) => this.settle(() => sink.flush())));
+    this.handOver(Number.POSITIVE_INFINITY);
+    await this.settle(() => this.sink?.flush());
   }
 
-  /** Closes every sink (each flushes first); later observations still update the snapshot but reach no sink. */
+  /** Stops the timer, hands everything to the sink and closes it; later observations update the snapshot only. */
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.timer);
+    this.handOver(Number.POSITIVE_INFINITY);
     this.closed = true;
-    await Promise.all(this.sinks.map((sink) => this.settle(() => sink.close())));
+    await this.settle(() => this.sink?.close());
+  }
+
+  private flushEndedPeriods(): Promise<void> {
+    this.handOver(periodStart(this.now()));
+    return this.settle(() => this.sink?.flush());
+  }
+
+  /** The minute holding `nowMs`, or undefined when nothing takes periods (no sink, or closed). */
+  private periodAt(nowMs: number): MetricsPeriod | undefined {
+    if (this.sink === undefined || this.closed) return undefined;
+    const start = periodStart(nowMs);
+    let period = this.periods.get(start);
+    if (period === undefined) {
+      period = new MetricsPeriod(start);
+      this.periods.set(start, period);
+      // Without a timer tick (a blocked event loop, no flush), old minutes go to the sink instead of piling up.
+      if (this.periods.size > MAX_OPEN_PERIODS) this.handOver(Math.min(...this.periods.keys()) + 1);
+    }
+    return period;
+  }
+
+  /** Hands the periods that start before `limitMs` to the sink, oldest first. */
+  private handOver(limitMs: number): void {
+    const ended = [...this.periods.values()].filter((p) => p.startMs < limitMs).sort((a, b) => a.startMs - b.startMs);
+    if (ended.length === 0 || this.sink === undefined) return;
+    for (const period of ended) this.periods.delete(period.startMs);
+    try {
+      this.sink.write(ended);
+    } catch (error) {
+      this.sinkFailed(error);
+    }
   }
 
   private normalize(observation: RequestObservation): RequestObservation {
@@ -203,7 +234,7 @@ export class MetricsRecorder {
     return Math.max((nowMs - windowStartMs) / 1000, 1);
   }
 
-  private async settle(call: () => Promise<void>): Promise<void> {
+  private async settle(call: () => Promise<void> | undefined): Promise<void> {
     try {
       await call();
     } catch (error) {

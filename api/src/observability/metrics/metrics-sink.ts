@@ -1,6 +1,6 @@
-import type { LookupMethod } from '../../../../contract/metrics';
+import type { MetricsPeriod } from './metrics-period';
 
-/** One served request, as the recorder hands it to every sink. */
+/** One served request, as the recorder takes it. */
 export interface RequestObservation {
   /** `METHOD /route/template`, e.g. `POST /v1/events`. */
   readonly endpoint: string;
@@ -11,15 +11,14 @@ export interface RequestObservation {
 }
 
 /**
- * Where observations go besides the in-process recorder. `record*` run on the request path: they must be
- * synchronous, allocation-light and free of I/O; all I/O happens in `flush` (or a sink's own timer).
+ * Where the recorder's periods go: a thin encoder of {@link MetricsPeriod}s. The recorder aggregates; a sink
+ * only turns a period into its own format. Nothing here runs per request.
  */
 export interface MetricsSink {
-  record(observation: RequestObservation): void;
-  recordEventsIngested?(count: number): void;
-  recordLookup?(method: LookupMethod): void;
-  /** Sends or writes what has been aggregated so far. */
+  /** Encodes ended periods, oldest first. Synchronous: a sink that sends queues the sending for `flush`. */
+  write(periods: readonly MetricsPeriod[]): void;
+  /** Finishes sending what was written. */
   flush(): Promise<void>;
-  /** Flushes, then releases timers and resources; later observations are ignored. */
+  /** Flushes, then releases timers and resources; later writes are ignored. */
   close(): Promise<void>;
 }

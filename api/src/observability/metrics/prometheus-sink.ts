@@ -1,9 +1,10 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { PrometheusMetricNames, type LookupMethod } from '../../../../contract/metrics';
-import type { MetricsSink, RequestObservation } from './metrics-sink';
-import { statusClass } from './request-outcome';
+import { LOOKUP_METHODS, PrometheusMetricNames } from '../../../../contract/metrics';
+import { recordedValueCounts } from './latency-histogram';
+import type { MetricsPeriod } from './metrics-period';
+import type { MetricsSink } from './metrics-sink';
 
-/** Histogram buckets in seconds; they include the SLO thresholds (50, 100, 200 ms) so those ratios are exact. */
+/** Histogram buckets in seconds; they include the SLO thresholds (50, 100, 200 ms). */
 export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10];
 
 /** Options of {@link PrometheusSink}. */
@@ -12,33 +13,26 @@ export interface PrometheusSinkOptions {
   collectDefaultMetrics?: boolean;
 }
 
-interface RequestSeries {
-  duration: Histogram.Internal<'endpoint' | 'status_class'>;
-  requests: Counter.Internal;
-}
-
 /**
  * Prometheus exposition for a local `/metrics` route, on a registry of its own so that several apps (tests
- * start many) never collide in prom-client's global one.
+ * start many) never collide in prom-client's global one. The route hands the recorder's periods over on each
+ * scrape (`MetricsRecorder.flush`), and this sink adds them to its counters and histogram.
  */
 export class PrometheusSink implements MetricsSink {
   /** The registry behind `/metrics`. */
   readonly registry = new Registry();
-  private readonly duration: Histogram<'endpoint' | 'status_class'>;
+  private readonly duration: Histogram<'endpoint'>;
   private readonly requests: Counter<'endpoint' | 'status_code'>;
   private readonly errors: Counter<'endpoint' | 'error_type'>;
   private readonly ingested: Counter;
   private readonly lookups: Counter<'method'>;
-  // Bound children per endpoint and status: recording skips prom-client's label hashing after the first time.
-  private readonly requestSeries = new Map<string, Map<number, RequestSeries>>();
-  private readonly errorSeries = new Map<string, Map<string, Counter.Internal>>();
 
   constructor(options: PrometheusSinkOptions = {}) {
     const registers = [this.registry];
     this.duration = new Histogram({
       name: PrometheusMetricNames.requestDurationSeconds,
-      help: 'Request latency in seconds',
-      labelNames: ['endpoint', 'status_class'],
+      help: 'Request latency in seconds (HDR bucket midpoints, within 1 %)',
+      labelNames: ['endpoint'],
       buckets: DURATION_BUCKETS_SECONDS,
       registers,
     });
@@ -78,19 +72,27 @@ export class PrometheusSink implements MetricsSink {
     return this.registry.metrics();
   }
 
-  record(observation: RequestObservation): void {
-    const series = this.seriesFor(observation.endpoint, observation.statusCode);
-    series.duration.observe(Math.max(observation.durationMs, 0) / 1000);
-    series.requests.inc();
-    if (observation.errorType !== undefined) this.errorCounter(observation.endpoint, observation.errorType).inc();
-  }
-
-  recordEventsIngested(count: number): void {
-    this.ingested.inc(count);
-  }
-
-  recordLookup(method: LookupMethod): void {
-    this.lookups.inc({ method });
+  write(periods: readonly MetricsPeriod[]): void {
+    for (const period of periods) {
+      for (const { endpoint, tally, latency } of period.endpoints.values()) {
+        const duration = this.duration.labels({ endpoint });
+        for (const { value, count } of recordedValueCounts(latency)) {
+          for (let i = 0; i < count; i += 1) duration.observe(value / 1000);
+        }
+        for (const [status, count] of tally.byStatus) {
+          this.requests.inc({ endpoint, status_code: String(status) }, count);
+        }
+        for (const [errorType, count] of tally.errorsByType) {
+          this.errors.inc({ endpoint, error_type: errorType }, count);
+        }
+      }
+      let ingested = 0;
+      for (const count of period.ingestedPerSecond.values()) ingested += count;
+      if (ingested > 0) this.ingested.inc(ingested);
+      for (const method of LOOKUP_METHODS) {
+        if (period.lookups[method] > 0) this.lookups.inc({ method }, period.lookups[method]);
+      }
+    }
   }
 
   /** Nothing to send: Prometheus pulls. */
@@ -101,36 +103,5 @@ export class PrometheusSink implements MetricsSink {
   close(): Promise<void> {
     this.registry.clear();
     return Promise.resolve();
-  }
-
-  private seriesFor(endpoint: string, statusCode: number): RequestSeries {
-    let byStatus = this.requestSeries.get(endpoint);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      this.requestSeries.set(endpoint, byStatus);
-    }
-    let series = byStatus.get(statusCode);
-    if (series === undefined) {
-      series = {
-        duration: this.duration.labels({ endpoint, status_class: statusClass(statusCode) }),
-        requests: this.requests.labels({ endpoint, status_code: String(statusCode) }),
-      };
-      byStatus.set(statusCode, series);
-    }
-    return series;
-  }
-
-  private errorCounter(endpoint: string, errorType: string): Counter.Internal {
-    let byType = this.errorSeries.get(endpoint);
-    if (byType === undefined) {
-      byType = new Map();
-      this.errorSeries.set(endpoint, byType);
-    }
-    let counter = byType.get(errorType);
-    if (counter === undefined) {
-      counter = this.errors.labels({ endpoint, error_type: errorType });
-      byType.set(errorType, counter);
-    }
-    return counter;
   }
 }

@@ -7,8 +7,3 @@ export function isServerError(statusCode: number): boolean {
 export function isErrorResponse(statusCode: number): boolean {
   return statusCode >= 400;
 }
-
-/** `2xx`, `4xx`, ...: a label with a handful of values, where a status code would have dozens. */
-export function statusClass(statusCode: number): string {
-  return `${Math.floor(statusCode / 100)}xx`;
-}

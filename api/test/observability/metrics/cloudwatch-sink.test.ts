@@ -1,10 +1,12 @@
 import { CloudWatchClient, PutMetricDataCommand, type PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchSink, type CloudWatchSinkOptions } from '../../../src/observability/metrics/cloudwatch-sink';
+import { MetricsRecorder } from '../../../src/observability/metrics/metrics-recorder';
 import type { RequestObservation } from '../../../src/observability/metrics/metrics-sink';
 
 // CloudWatch has no local engine to run against, so its API is replaced by aws-sdk-client-mock's double;
-// the assertions are on the exact PutMetricData requests the real client would send.
+// the assertions are on the exact PutMetricData requests the real client would send. The sink encodes the
+// periods the recorder aggregates, so it is driven through the recorder and its timer, as the server runs it.
 const cloudWatch = mockClient(CloudWatchClient);
 
 const T0 = Date.parse('2025-11-11T12:00:30.500Z');
@@ -15,16 +17,19 @@ const DATUMS_PER_QUIET_ENDPOINT = 5;
 const ALL_ENDPOINT_DATUMS = 2;
 const DATUMS_PER_QUIET_MINUTE = DATUMS_PER_QUIET_ENDPOINT + ALL_ENDPOINT_DATUMS;
 
-const sinks: CloudWatchSink[] = [];
+const recorders: MetricsRecorder[] = [];
 
-function createSink(options: Partial<CloudWatchSinkOptions> = {}): CloudWatchSink {
+function createSink(options: Partial<CloudWatchSinkOptions> & { flushIntervalMs?: number } = {}) {
   const client = new CloudWatchClient({
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  const sink = new CloudWatchSink({ client, namespace: 'TriggersAPI/Production', random: () => 0.5, ...options });
-  sinks.push(sink);
-  return sink;
+  const { flushIntervalMs = 60_000, ...sinkOptions } = options;
+  const sink = new CloudWatchSink({ client, namespace: 'TriggersAPI/Production', random: () => 0.5, ...sinkOptions });
+  // Room for the batching tests' 250 endpoints (the default folds those past 64 into OTHER).
+  const recorder = new MetricsRecorder({ sink, flushIntervalMs, maxEndpoints: 1000 });
+  recorders.push(recorder);
+  return { sink, recorder };
 }
 
 function request(overrides: Partial<RequestObservation> = {}): RequestObservation {
@@ -48,20 +53,20 @@ beforeEach(() => {
 afterEach(async () => {
   cloudWatch.reset();
   cloudWatch.on(PutMetricDataCommand).resolves({});
-  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
+  await Promise.all(recorders.splice(0).map((recorder) => recorder.close()));
   jest.useRealTimers();
 });
 
 describe('CloudWatchSink', () => {
   describe('request shape', () => {
     it('sends one minute as Values/Counts distributions and sums, stamped with the minute it covers', async () => {
-      const sink = createSink();
-      sink.record(request({ durationMs: 12 }));
-      sink.record(request({ statusCode: 503, errorType: 'SERVICE_UNAVAILABLE', durationMs: 40 }));
-      sink.recordEventsIngested(3);
-      sink.recordLookup('gsi');
+      const { recorder } = createSink();
+      recorder.recordRequest(request({ durationMs: 12 }));
+      recorder.recordRequest(request({ statusCode: 503, errorType: 'SERVICE_UNAVAILABLE', durationMs: 40 }));
+      recorder.recordEventsIngested(3);
+      recorder.recordLookup('gsi');
       jest.setSystemTime(T0 + 1_000);
-      sink.recordEventsIngested(2);
+      recorder.recordEventsIngested(2);
 
       await jest.advanceTimersByTimeAsync(60_000);
 
@@ -121,12 +126,14 @@ describe('CloudWatchSink', () => {
     });
 
     it('sums requests and 5xx of every endpoint into datums without dimensions', async () => {
-      const sink = createSink();
-      sink.record(request({ endpoint: 'GET /v1/inbox' }));
-      sink.record(request({ endpoint: 'POST /v1/events', statusCode: 503, errorType: 'SERVICE_UNAVAILABLE' }));
-      sink.record(request({ endpoint: 'POST /v1/events', statusCode: 400, errorType: 'VALIDATION_ERROR' }));
+      const { recorder } = createSink();
+      recorder.recordRequest(request({ endpoint: 'GET /v1/inbox' }));
+      recorder.recordRequest(
+        request({ endpoint: 'POST /v1/events', statusCode: 503, errorType: 'SERVICE_UNAVAILABLE' }),
+      );
+      recorder.recordRequest(request({ endpoint: 'POST /v1/events', statusCode: 400, errorType: 'VALIDATION_ERROR' }));
 
-      await sink.flush();
+      await recorder.flush();
 
       const undimensioned = requests()[0].MetricData?.filter((d) => d.Dimensions === undefined);
       expect(undimensioned?.map((d) => [d.MetricName, d.Value])).toEqual([
@@ -136,21 +143,21 @@ describe('CloudWatchSink', () => {
     });
 
     it('weights the success rate by requests, so its Average is the share of non-5xx responses', async () => {
-      const sink = createSink();
-      for (let i = 0; i < 997; i += 1) sink.record(request());
-      for (let i = 0; i < 3; i += 1) sink.record(request({ statusCode: 500, errorType: 'INTERNAL_ERROR' }));
+      const { recorder } = createSink();
+      for (let i = 0; i < 997; i += 1) recorder.recordRequest(request());
+      for (let i = 0; i < 3; i += 1) recorder.recordRequest(request({ statusCode: 500, errorType: 'INTERNAL_ERROR' }));
 
-      await sink.flush();
+      await recorder.flush();
 
       const successRate = requests()[0].MetricData?.find((d) => d.MetricName === 'ApiSuccessRate');
       expect(successRate).toMatchObject({ Values: [0, 100], Counts: [3, 997] });
     });
 
     it('merges latencies into at most 150 distinct values', async () => {
-      const sink = createSink();
-      for (let ms = 1; ms <= 2_000; ms += 1) sink.record(request({ durationMs: ms }));
+      const { recorder } = createSink();
+      for (let ms = 1; ms <= 2_000; ms += 1) recorder.recordRequest(request({ durationMs: ms }));
 
-      await sink.flush();
+      await recorder.flush();
 
       const latency = requests()[0].MetricData?.find((d) => d.MetricName === 'ApiLatency');
       expect(latency?.Values?.length).toBeLessThanOrEqual(150);
@@ -160,8 +167,8 @@ describe('CloudWatchSink', () => {
 
   describe('timing', () => {
     it('sends a minute from the timer only once the minute is over', async () => {
-      const sink = createSink({ flushIntervalMs: 10_000 });
-      sink.record(request());
+      const { recorder } = createSink({ flushIntervalMs: 10_000 });
+      recorder.recordRequest(request());
 
       await jest.advanceTimersByTimeAsync(20_000); // 12:00:50.5
       const beforeMinuteEnd = requests().length;
@@ -172,22 +179,22 @@ describe('CloudWatchSink', () => {
     });
 
     it('sends the current minute too when flushed', async () => {
-      const sink = createSink();
-      sink.record(request());
+      const { sink, recorder } = createSink();
+      recorder.recordRequest(request());
 
-      await sink.flush();
+      await recorder.flush();
 
       expect(requests()).toHaveLength(1);
       expect(sink.sentCount).toBe(DATUMS_PER_QUIET_MINUTE);
     });
 
     it('keeps observations of different minutes in different datums', async () => {
-      const sink = createSink();
-      sink.record(request());
+      const { recorder } = createSink();
+      recorder.recordRequest(request());
       jest.setSystemTime(T0 + 60_000);
-      sink.record(request());
+      recorder.recordRequest(request());
 
-      await sink.flush();
+      await recorder.flush();
 
       const stamps = requests()[0]
         .MetricData?.filter((d) => d.MetricName === 'ApiRequestCount' && d.Dimensions !== undefined)
@@ -208,19 +215,19 @@ describe('CloudWatchSink', () => {
 
   describe('batching', () => {
     it('splits more than 1000 datums into requests of at most 1000', async () => {
-      const sink = createSink({ maxRequestBytes: 8 * 1024 * 1024 });
-      for (let i = 0; i < 250; i += 1) sink.record(request({ endpoint: `GET /e${i}` }));
+      const { recorder } = createSink({ maxRequestBytes: 8 * 1024 * 1024 });
+      for (let i = 0; i < 250; i += 1) recorder.recordRequest(request({ endpoint: `GET /e${i}` }));
 
-      await sink.flush();
+      await recorder.flush();
 
       expect(requests().map((r) => r.MetricData?.length)).toEqual([1000, 250 + ALL_ENDPOINT_DATUMS]);
     });
 
     it('sends every datum exactly once within the default size budget', async () => {
-      const sink = createSink();
-      for (let i = 0; i < 250; i += 1) sink.record(request({ endpoint: `GET /e${i}`, durationMs: i }));
+      const { recorder } = createSink();
+      for (let i = 0; i < 250; i += 1) recorder.recordRequest(request({ endpoint: `GET /e${i}`, durationMs: i }));
 
-      await sink.flush();
+      await recorder.flush();
 
       const sent = requests().flatMap((r) => r.MetricData ?? []);
       expect(requests().every((r) => (r.MetricData?.length ?? 0) <= 1000)).toBe(true);
@@ -236,10 +243,10 @@ describe('CloudWatchSink', () => {
         .rejectsOnce(sdkError('Throttling', 400))
         .rejectsOnce(sdkError('ServiceUnavailable', 503))
         .resolves({});
-      const sink = createSink({ baseBackoffMs: 200 });
-      sink.record(request());
+      const { sink, recorder } = createSink({ baseBackoffMs: 200 });
+      recorder.recordRequest(request());
 
-      const flushed = sink.flush();
+      const flushed = recorder.flush();
       await jest.advanceTimersByTimeAsync(1_000);
       await flushed;
 
@@ -255,10 +262,10 @@ describe('CloudWatchSink', () => {
         .rejectsOnce(sdkError('Throttling', 400))
         .rejectsOnce(sdkError('Throttling', 400))
         .resolves({});
-      const sink = createSink({ baseBackoffMs: 200, random: () => 0.5 });
-      sink.record(request());
+      const { recorder } = createSink({ baseBackoffMs: 200, random: () => 0.5 });
+      recorder.recordRequest(request());
 
-      const flushed = sink.flush();
+      const flushed = recorder.flush();
       await jest.advanceTimersByTimeAsync(0);
       const afterFirst = requests().length;
       await jest.advanceTimersByTimeAsync(100); // first backoff: 0.5 * 200
@@ -274,10 +281,13 @@ describe('CloudWatchSink', () => {
     it('gives up after the last attempt while CloudWatch stays unreachable, and counts the datums', async () => {
       cloudWatch.on(PutMetricDataCommand).rejects(sdkError('ServiceUnavailable', 503));
       const warnings: [string, Record<string, unknown>][] = [];
-      const sink = createSink({ maxAttempts: 3, onWarning: (message, detail) => warnings.push([message, detail]) });
-      sink.record(request());
+      const { sink, recorder } = createSink({
+        maxAttempts: 3,
+        onWarning: (message, detail) => warnings.push([message, detail]),
+      });
+      recorder.recordRequest(request());
 
-      const flushed = sink.flush();
+      const flushed = recorder.flush();
       await jest.advanceTimersByTimeAsync(10_000);
       await flushed;
 
@@ -299,10 +309,10 @@ describe('CloudWatchSink', () => {
 
     it('does not retry a request CloudWatch refuses as invalid', async () => {
       cloudWatch.on(PutMetricDataCommand).rejects(sdkError('InvalidParameterValueException', 400));
-      const sink = createSink();
-      sink.record(request());
+      const { sink, recorder } = createSink();
+      recorder.recordRequest(request());
 
-      await sink.flush();
+      await recorder.flush();
 
       expect(requests()).toHaveLength(1);
       expect(sink.dropped).toBe(DATUMS_PER_QUIET_MINUTE);
@@ -310,14 +320,14 @@ describe('CloudWatchSink', () => {
 
     it('keeps later batches for the next tick when CloudWatch is unreachable, and sends them once it is back', async () => {
       cloudWatch.on(PutMetricDataCommand).rejects(sdkError('ServiceUnavailable', 503));
-      const sink = createSink({ maxAttempts: 1, maxRequestBytes: 8 * 1024 * 1024 });
-      for (let i = 0; i < 250; i += 1) sink.record(request({ endpoint: `GET /e${i}` }));
+      const { sink, recorder } = createSink({ maxAttempts: 1, maxRequestBytes: 8 * 1024 * 1024 });
+      for (let i = 0; i < 250; i += 1) recorder.recordRequest(request({ endpoint: `GET /e${i}` }));
 
-      await sink.flush();
+      await recorder.flush();
       const whileDown = { calls: requests().length, dropped: sink.dropped, pending: sink.pendingCount };
       cloudWatch.reset();
       cloudWatch.on(PutMetricDataCommand).resolves({});
-      await sink.flush();
+      await recorder.flush();
 
       expect(whileDown).toEqual({ calls: 1, dropped: 1000, pending: 250 + ALL_ENDPOINT_DATUMS });
       expect(requests().map((r) => r.MetricData?.length)).toEqual([250 + ALL_ENDPOINT_DATUMS]);
@@ -325,13 +335,13 @@ describe('CloudWatchSink', () => {
     });
 
     it('bounds what waits to be sent, dropping the oldest datums first', async () => {
-      const sink = createSink({ maxPendingDatums: 6 });
+      const { sink, recorder } = createSink({ maxPendingDatums: 6 });
       for (let minute = 0; minute < 3; minute += 1) {
         jest.setSystemTime(T0 + minute * 60_000);
-        sink.record(request());
+        recorder.recordRequest(request());
       }
 
-      await sink.flush();
+      await recorder.flush();
 
       const sent = requests()[0].MetricData ?? [];
       expect(sink.dropped).toBe(3 * DATUMS_PER_QUIET_MINUTE - 6);
@@ -347,23 +357,23 @@ describe('CloudWatchSink', () => {
 
     it('never throws from record while CloudWatch fails', async () => {
       cloudWatch.on(PutMetricDataCommand).rejects(sdkError('ServiceUnavailable', 503));
-      const sink = createSink({ maxAttempts: 1 });
+      const { recorder } = createSink({ maxAttempts: 1 });
 
-      sink.record(request());
-      await sink.flush();
+      recorder.recordRequest(request());
+      await recorder.flush();
 
-      expect(() => sink.record(request())).not.toThrow();
+      expect(() => recorder.recordRequest(request())).not.toThrow();
     });
   });
 
   describe('close', () => {
     it('sends what is pending, then ignores later observations', async () => {
-      const sink = createSink();
-      sink.record(request());
+      const { recorder } = createSink();
+      recorder.recordRequest(request());
 
-      await sink.close();
-      sink.record(request());
-      await sink.flush();
+      await recorder.close();
+      recorder.recordRequest(request());
+      await recorder.flush();
 
       expect(requests()).toHaveLength(1);
       expect(requests()[0].MetricData).toHaveLength(DATUMS_PER_QUIET_MINUTE);
@@ -371,11 +381,16 @@ describe('CloudWatchSink', () => {
 
     it('returns within its time bound when CloudWatch keeps failing, counting what it could not send', async () => {
       cloudWatch.on(PutMetricDataCommand).rejects(sdkError('Throttling', 400));
-      const sink = createSink({ closeTimeoutMs: 2_000, maxAttempts: 100, baseBackoffMs: 60_000, maxBackoffMs: 60_000 });
-      sink.record(request());
+      const { sink, recorder } = createSink({
+        closeTimeoutMs: 2_000,
+        maxAttempts: 100,
+        baseBackoffMs: 60_000,
+        maxBackoffMs: 60_000,
+      });
+      recorder.recordRequest(request());
 
       let closed = false;
-      const closing = sink.close().then(() => (closed = true));
+      const closing = recorder.close().then(() => (closed = true));
       await jest.advanceTimersByTimeAsync(1_999);
       const closedEarly = closed;
       await jest.advanceTimersByTimeAsync(1);

@@ -1,5 +1,6 @@
 import { API_ENDPOINTS } from '../../../../contract/metrics';
 import { MetricsRecorder, type MetricsRecorderOptions } from '../../../src/observability/metrics/metrics-recorder';
+import type { MetricsPeriod } from '../../../src/observability/metrics/metrics-period';
 import type { MetricsSink, RequestObservation } from '../../../src/observability/metrics/metrics-sink';
 
 const START = Date.parse('2025-11-11T12:00:00.000Z');
@@ -14,20 +15,13 @@ function request(overrides: Partial<RequestObservation> = {}): RequestObservatio
   return { endpoint: 'POST /v1/events', statusCode: 201, durationMs: 10, ...overrides };
 }
 
+/** Keeps the periods it is handed: what every real sink encodes. */
 class CapturingSink implements MetricsSink {
-  readonly requests: RequestObservation[] = [];
-  readonly ingested: number[] = [];
-  readonly lookups: string[] = [];
+  readonly periods: MetricsPeriod[] = [];
   flushes = 0;
   closes = 0;
-  record(observation: RequestObservation): void {
-    this.requests.push(observation);
-  }
-  recordEventsIngested(count: number): void {
-    this.ingested.push(count);
-  }
-  recordLookup(method: string): void {
-    this.lookups.push(method);
+  write(periods: readonly MetricsPeriod[]): void {
+    this.periods.push(...periods);
   }
   flush(): Promise<void> {
     this.flushes += 1;
@@ -37,6 +31,22 @@ class CapturingSink implements MetricsSink {
     this.closes += 1;
     return Promise.resolve();
   }
+}
+
+/** Per endpoint: requests, error types and latency count in one period. */
+function periodFigures(period: MetricsPeriod) {
+  return [...period.endpoints.values()].map(({ endpoint, tally, latency }) => ({
+    endpoint,
+    requests: tally.requestCount,
+    serverErrors: tally.serverErrors,
+    byStatus: Object.fromEntries(tally.byStatus),
+    errorsByType: Object.fromEntries(tally.errorsByType),
+    latencies: latency.totalCount,
+  }));
+}
+
+function brokenSink(overrides: Partial<MetricsSink>): MetricsSink {
+  return { write: () => {}, flush: () => Promise.resolve(), close: () => Promise.resolve(), ...overrides };
 }
 
 describe('MetricsRecorder', () => {
@@ -186,48 +196,45 @@ describe('MetricsRecorder', () => {
   });
 
   describe('normalising what it is given', () => {
-    it('names a missing error type after the status code', () => {
+    it('names a missing error type after the status code', async () => {
       const sink = new CapturingSink();
-      const { recorder } = createRecorder({ sinks: [sink] });
+      const { recorder } = createRecorder({ sink });
 
       recorder.recordRequest(request({ statusCode: 404 }));
+      await recorder.flush();
 
-      expect(sink.requests[0].errorType).toBe('HTTP_404');
+      expect(periodFigures(sink.periods[0])[0].errorsByType).toEqual({ HTTP_404: 1 });
       expect(recorder.snapshot().total[0].errorsByType).toEqual({ HTTP_404: 1 });
     });
 
-    it('drops an error type given with a success status', () => {
+    it('drops an error type given with a success status', async () => {
       const sink = new CapturingSink();
-      const { recorder } = createRecorder({ sinks: [sink] });
+      const { recorder } = createRecorder({ sink });
 
       recorder.recordRequest(request({ statusCode: 200, errorType: 'CONFLICT' }));
+      await recorder.flush();
 
-      expect(sink.requests[0].errorType).toBeUndefined();
+      expect(periodFigures(sink.periods[0])[0].errorsByType).toEqual({});
       expect(recorder.snapshot().total[0].errorsByType).toEqual({});
     });
 
-    it('folds endpoints past the cap into OTHER', () => {
+    it('folds endpoints past the cap into OTHER', async () => {
       const sink = new CapturingSink();
-      const { recorder } = createRecorder({ sinks: [sink], maxEndpoints: 2 });
+      const { recorder } = createRecorder({ sink, maxEndpoints: 2 });
 
       for (const path of ['/a', '/b', '/c', '/d']) recorder.recordRequest(request({ endpoint: `GET ${path}` }));
+      await recorder.flush();
 
       expect(recorder.snapshot().total.map((f) => [f.endpoint, f.requestCount])).toEqual([
         ['GET /a', 1],
         ['GET /b', 1],
         ['OTHER', 2],
       ]);
-      expect(sink.requests.map((o) => o.endpoint)).toEqual(['GET /a', 'GET /b', 'OTHER', 'OTHER']);
-    });
-
-    it('passes the caller’s object through untouched when there is nothing to normalise', () => {
-      const sink = new CapturingSink();
-      const { recorder } = createRecorder({ sinks: [sink] });
-      const observation = request();
-
-      recorder.recordRequest(observation);
-
-      expect(sink.requests[0]).toBe(observation);
+      expect(periodFigures(sink.periods[0]).map((f) => [f.endpoint, f.requests])).toEqual([
+        ['GET /a', 1],
+        ['GET /b', 1],
+        ['OTHER', 2],
+      ]);
     });
 
     it.each([
@@ -262,91 +269,157 @@ describe('MetricsRecorder', () => {
     });
   });
 
-  describe('sinks', () => {
-    it('fans every observation out to every sink', () => {
-      const sinks = [new CapturingSink(), new CapturingSink()];
-      const { recorder } = createRecorder({ sinks });
+  describe('periods and the sink', () => {
+    it('hands the sink one period per minute, oldest first, with everything recorded in it', async () => {
+      const sink = new CapturingSink();
+      const { recorder, clock } = createRecorder({ sink });
 
       recorder.recordRequest(request());
+      recorder.recordRequest(request({ statusCode: 503, errorType: 'SERVICE_UNAVAILABLE', durationMs: 40 }));
       recorder.recordEventsIngested(3);
+      clock.now += 1_000;
+      recorder.recordEventsIngested(2);
       recorder.recordLookup('scan');
+      clock.now += 60_000;
+      recorder.recordRequest(request({ endpoint: 'GET /v1/inbox' }));
+      await recorder.flush();
 
-      for (const sink of sinks) {
-        expect(sink.requests).toHaveLength(1);
-        expect(sink.ingested).toEqual([3]);
-        expect(sink.lookups).toEqual(['scan']);
+      expect(sink.periods.map((p) => p.startMs)).toEqual([START, START + 60_000]);
+      expect(periodFigures(sink.periods[0])).toEqual([
+        {
+          endpoint: 'POST /v1/events',
+          requests: 2,
+          serverErrors: 1,
+          byStatus: { 201: 1, 503: 1 },
+          errorsByType: { SERVICE_UNAVAILABLE: 1 },
+          latencies: 2,
+        },
+      ]);
+      expect([...sink.periods[0].ingestedPerSecond.values()]).toEqual([3, 2]);
+      expect(sink.periods[0].lookups).toEqual({ gsi: 0, scan: 1 });
+      expect(periodFigures(sink.periods[1]).map((f) => [f.endpoint, f.requests])).toEqual([['GET /v1/inbox', 1]]);
+      expect(sink.flushes).toBe(1);
+    });
+
+    it('hands each period over once', async () => {
+      const sink = new CapturingSink();
+      const { recorder } = createRecorder({ sink });
+      recorder.recordRequest(request());
+
+      await recorder.flush();
+      await recorder.flush();
+
+      expect(sink.periods).toHaveLength(1);
+    });
+
+    it('hands over only the minutes that ended on its timer, and everything on flush', async () => {
+      jest.useFakeTimers({ now: START + 30_000 });
+      try {
+        const sink = new CapturingSink();
+        const recorder = new MetricsRecorder({ sink, flushIntervalMs: 10_000 });
+        recorder.recordRequest(request());
+
+        await jest.advanceTimersByTimeAsync(20_000); // 12:00:50
+        const beforeMinuteEnd = sink.periods.length;
+        recorder.recordRequest(request());
+        await jest.advanceTimersByTimeAsync(10_000); // 12:01:00
+        recorder.recordRequest(request());
+        const afterMinuteEnd = sink.periods.map((p) => p.startMs);
+        await recorder.flush();
+
+        expect(beforeMinuteEnd).toBe(0);
+        expect(afterMinuteEnd).toEqual([START]);
+        expect(sink.periods.map((p) => p.startMs)).toEqual([START, START + 60_000]);
+        expect(periodFigures(sink.periods[0])[0].requests).toBe(2);
+        await recorder.close();
+      } finally {
+        jest.useRealTimers();
       }
     });
 
-    it('catches and counts a sink that throws, and still feeds the others', () => {
-      const healthy = new CapturingSink();
-      const broken: MetricsSink = {
-        record: () => {
+    it('keeps at most three minutes open: without a flush the oldest goes to the sink as a fourth opens', () => {
+      const sink = new CapturingSink();
+      const { recorder, clock } = createRecorder({ sink });
+
+      for (let minute = 0; minute < 4; minute += 1) {
+        clock.now = START + minute * 60_000;
+        recorder.recordRequest(request());
+      }
+
+      expect(sink.periods.map((p) => p.startMs)).toEqual([START]);
+    });
+
+    it('does not keep the process alive with its timer', async () => {
+      const setIntervalSpy = jest.spyOn(globalThis, 'setInterval');
+      const { recorder } = createRecorder({ sink: new CapturingSink(), flushIntervalMs: 60_000 });
+
+      const timer = setIntervalSpy.mock.results[0].value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      setIntervalSpy.mockRestore();
+      await recorder.close();
+    });
+
+    it('catches and counts a sink that throws on write, and reports it', async () => {
+      const reported: unknown[] = [];
+      const sink = brokenSink({
+        write: () => {
           throw new Error('boom');
         },
-        flush: () => Promise.resolve(),
-        close: () => Promise.resolve(),
-      };
-      const reported: unknown[] = [];
-      const { recorder } = createRecorder({ sinks: [broken, healthy], onSinkError: (e) => reported.push(e) });
+      });
+      const { recorder } = createRecorder({ sink, onSinkError: (e) => reported.push(e) });
+      recorder.recordRequest(request());
 
-      expect(() => recorder.recordRequest(request())).not.toThrow();
-      expect(healthy.requests).toHaveLength(1);
+      await expect(recorder.flush()).resolves.toBeUndefined();
       expect(recorder.sinkErrorCount).toBe(1);
       expect(reported).toEqual([new Error('boom')]);
     });
 
-    it('survives an error reporter that throws', () => {
-      const broken: MetricsSink = {
-        record: () => {
+    it('survives an error reporter that throws', async () => {
+      const sink = brokenSink({
+        write: () => {
           throw new Error('boom');
         },
-        flush: () => Promise.resolve(),
-        close: () => Promise.resolve(),
-      };
+      });
       const { recorder } = createRecorder({
-        sinks: [broken],
+        sink,
         onSinkError: () => {
           throw new Error('logger down');
         },
       });
+      recorder.recordRequest(request());
 
-      expect(() => recorder.recordRequest(request())).not.toThrow();
+      await expect(recorder.flush()).resolves.toBeUndefined();
       expect(recorder.sinkErrorCount).toBe(1);
     });
 
-    it('resolves flush even when a sink rejects or throws, and counts both', async () => {
-      const healthy = new CapturingSink();
-      const rejecting: MetricsSink = {
-        record: () => {},
-        flush: () => Promise.reject(new Error('down')),
-        close: () => Promise.resolve(),
-      };
-      const throwing: MetricsSink = {
-        record: () => {},
-        flush: () => {
+    it.each([
+      ['rejects', () => Promise.reject(new Error('down'))],
+      [
+        'throws',
+        () => {
           throw new Error('sync');
         },
-        close: () => Promise.resolve(),
-      };
-      const { recorder } = createRecorder({ sinks: [rejecting, throwing, healthy] });
+      ],
+    ])('resolves flush when the sink %s, and counts it', async (_case, flush) => {
+      const { recorder } = createRecorder({ sink: brokenSink({ flush }) });
 
       await expect(recorder.flush()).resolves.toBeUndefined();
-      expect(healthy.flushes).toBe(1);
-      expect(recorder.sinkErrorCount).toBe(2);
+      expect(recorder.sinkErrorCount).toBe(1);
     });
 
-    it('closes every sink once and stops feeding them, while the snapshot keeps counting', async () => {
+    it('closes the sink once, after handing it what was left, and stops feeding it while the snapshot keeps counting', async () => {
       const sink = new CapturingSink();
-      const { recorder } = createRecorder({ sinks: [sink] });
+      const { recorder } = createRecorder({ sink });
+      recorder.recordRequest(request());
 
       await recorder.close();
       await recorder.close();
       recorder.recordRequest(request());
+      await recorder.flush();
 
       expect(sink.closes).toBe(1);
-      expect(sink.requests).toEqual([]);
-      expect(recorder.snapshot().total[0].requestCount).toBe(1);
+      expect(sink.periods).toHaveLength(1);
+      expect(recorder.snapshot().total[0].requestCount).toBe(2);
     });
   });
 
@@ -354,6 +427,7 @@ describe('MetricsRecorder', () => {
     [{ windowSeconds: 0 }, /windowSeconds must be an integer between 1 and 3600, got 0/],
     [{ windowSeconds: 2.5 }, /windowSeconds .* got 2.5/],
     [{ maxEndpoints: 0 }, /maxEndpoints .* got 0/],
+    [{ sink: new CapturingSink(), flushIntervalMs: -1 }, /flushIntervalMs .* got -1/],
   ])('refuses options %j', (options, message) => {
     expect(() => new MetricsRecorder(options)).toThrow(message);
   });
