@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder';
+import { runOpenModel } from './open-model';
 
 export interface RunResult {
   sent: number;
@@ -35,23 +36,20 @@ function summarize(
 }
 
 /**
- * Open model: operation i is due at start + i/rate whatever the server does, and its latency is measured
- * from that scheduled time, so queueing in the client or the server is not hidden (no coordinated omission).
+ * Open model at a constant rate: operation i is due at start + i/rate whatever the server does, and its
+ * latency is measured from that scheduled time (the load runner's loop, `runOpenModel`).
  */
 export async function runAtFixedRate(operation: Operation, ratePerS: number, durationS: number): Promise<RunResult> {
   const recorder = new LatencyRecorder();
   const failures: Record<string, number> = {};
   const total = Math.round(ratePerS * durationS);
-  const inFlight = new Set<Promise<void>>();
   let succeeded = 0;
   const started = performance.now();
-
-  let next = 0;
-  while (next < total) {
-    const now = performance.now();
-    while (next < total && started + (next * 1000) / ratePerS <= now) {
-      const scheduled = started + (next * 1000) / ratePerS;
-      const p = operation(next)
+  await runOpenModel({
+    startedAt: started,
+    dueTimesMs: Array.from({ length: total }, (_, i) => (i * 1000) / ratePerS),
+    start: (i, dueAt) =>
+      operation(i)
         .then((ok) => {
           if (ok === true) succeeded++;
           else failures[String(ok)] = (failures[String(ok)] ?? 0) + 1;
@@ -60,16 +58,8 @@ export async function runAtFixedRate(operation: Operation, ratePerS: number, dur
           const reason = (error as { code?: string }).code ?? (error as Error).name;
           failures[reason] = (failures[reason] ?? 0) + 1;
         })
-        .finally(() => {
-          recorder.recordMs(performance.now() - scheduled);
-          inFlight.delete(p);
-        });
-      inFlight.add(p);
-      next++;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(inFlight);
+        .finally(() => recorder.recordMs(performance.now() - dueAt)),
+  });
   return summarize(started, total, succeeded, recorder, failures);
 }
 

@@ -4,6 +4,7 @@ import { SLO_SPEC, type SloSpec } from '../../../contract/slo-spec';
 import { measuresKnee, type KneeLimits } from '../../scenarios/knee';
 import { pickIteration, rateAt, requestedRate, type ScenarioSpec } from '../../scenarios/scenarios';
 import { SUMMARY_SCHEMA_VERSION, type LoadSummary } from '../../scenarios/summary-format';
+import { runOpenModel } from '../../../tooling/open-model';
 import { RunRecorder } from './run-recorder';
 import { dueTimesMs } from './schedule';
 import { Traffic } from './traffic';
@@ -44,8 +45,8 @@ export function createPool(target: string, connections = 256): Pool {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs a scenario against `target` in the open model: every iteration is due at a time fixed before the
- * run (`dueTimesMs`), starts then whatever the server does, and its first request's latency counts from
+ * Runs a scenario against `target` in the open model (`runOpenModel`): every iteration is due at a time
+ * fixed before the run (`dueTimesMs`), starts then whatever the server does, and its first request's latency counts from
  * that time, so a slow server shows up as latency instead of as fewer requests (no coordinated
  * omission). A traffic part never has more than `maxInFlight` iterations running: one due while all are
  * busy is dropped and counted, as k6's arrival-rate executors do.
@@ -70,39 +71,33 @@ export async function runScenario(options: RunScenarioOptions): Promise<LoadSumm
     now: () => performance.now(),
   });
   const inFlight = spec.traffic.map(() => 0);
-  const pending = new Set<Promise<void>>();
-
-  let next = 0;
   let reported = 0;
-  while (next < schedule.length) {
-    const elapsed = performance.now() - start;
-    for (let item = schedule[next]; item && item.due <= elapsed; item = schedule[++next]) {
-      const part = spec.traffic[item.index];
-      if (!part) continue;
-      const dueAt = start + item.due;
-      if ((inFlight[item.index] ?? 0) >= part.maxInFlight) {
+  await runOpenModel({
+    startedAt: start,
+    dueTimesMs: schedule.map((item) => item.due),
+    start: (next, dueAt) => {
+      const index = schedule[next]?.index ?? 0;
+      const part = spec.traffic[index];
+      if (!part) return undefined;
+      if ((inFlight[index] ?? 0) >= part.maxInFlight) {
         recorder.iterationDropped(dueAt);
-        continue;
+        return undefined;
       }
       recorder.iterationStarted(dueAt);
-      inFlight[item.index] = (inFlight[item.index] ?? 0) + 1;
-      const index = item.index;
-      const iteration = traffic
+      inFlight[index] = (inFlight[index] ?? 0) + 1;
+      return traffic
         .iterate(pickIteration(part.mix, random()), dueAt, part.inboxLimit)
         .then(() => (part.thinkTimeSeconds > 0 ? sleep(part.thinkTimeSeconds * 1000) : undefined))
         .finally(() => {
           inFlight[index] = (inFlight[index] ?? 1) - 1;
-          pending.delete(iteration);
         });
-      pending.add(iteration);
-    }
-    if (options.progress && elapsed >= (reported + 1) * 1000) {
+    },
+    onTick: (elapsed, running) => {
+      if (!options.progress || elapsed < (reported + 1) * 1000) return;
       reported = Math.floor(elapsed / 1000);
-      options.progress(progressLine(recorder, reported, durationSeconds, targetRateAt(reported - 1), pending.size));
-    }
-    await sleep(1);
-  }
-  await Promise.all(pending);
+      options.progress(progressLine(recorder, reported, durationSeconds, targetRateAt(reported - 1), running));
+    },
+  });
   if (!options.pool) await pool.close();
 
   const totals = recorder.totals;
