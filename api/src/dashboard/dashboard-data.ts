@@ -1,6 +1,6 @@
 import type { SloSpec } from '../../../contract/slo-spec';
 import { API_ENDPOINTS } from '../../../contract/metrics';
-import type { MetricsSnapshot } from '../observability/metrics-snapshot';
+import type { MetricsSnapshot, SnapshotResponse } from '../../../contract/metrics-snapshot';
 
 /** The SLO targets the dashboard draws as horizontal lines, flattened from the spec for the page. */
 export interface DashboardThresholds {
@@ -13,8 +13,7 @@ export interface DashboardThresholds {
 }
 
 /** What `GET /dashboard/data` answers: one recorder snapshot and the lines to draw over it. */
-export interface DashboardData {
-  snapshot: MetricsSnapshot;
+export interface DashboardData extends SnapshotResponse {
   thresholds: DashboardThresholds;
   /** The routes the API serves, so the page lays out every chart before the first request arrives. */
   endpoints: string[];

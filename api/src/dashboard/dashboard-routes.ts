@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { SloSpec } from '../../../contract/slo-spec';
-import type { MetricsSnapshot } from '../observability/metrics-snapshot';
+import type { MetricsSnapshot } from '../../../contract/metrics-snapshot';
 import { isDashboardAssetName, loadDashboardAssets } from './dashboard-assets';
 import { dashboardData, dashboardThresholds } from './dashboard-data';
 import { dashboardPage } from './dashboard-page';

@@ -1,12 +1,12 @@
 import { request } from 'undici';
-import type { DashboardData } from '../../../api/src/dashboard/dashboard-data';
+import type { SnapshotResponse } from '../../../contract/metrics-snapshot';
 import type { ServerFigures } from '../../scenarios/summary-format';
 
 /** The local API's own recorder snapshot (`GET /dashboard/data`). */
-export async function readServerFigures(target: string): Promise<DashboardData> {
+export async function readServerFigures(target: string): Promise<SnapshotResponse> {
   const res = await request(`${target}/dashboard/data`);
   if (res.statusCode !== 200) throw new Error(`GET /dashboard/data answered ${res.statusCode}`);
-  return (await res.body.json()) as DashboardData;
+  return (await res.body.json()) as SnapshotResponse;
 }
 
 /**
@@ -14,7 +14,7 @@ export async function readServerFigures(target: string): Promise<DashboardData> 
  * lookups by method. Latency percentiles are the API's since it started (the runner starts it, so that
  * is the run plus its warm-up).
  */
-export function serverFiguresBetween(before: DashboardData, after: DashboardData): ServerFigures {
+export function serverFiguresBetween(before: SnapshotResponse, after: SnapshotResponse): ServerFigures {
   const earlier = new Map(before.snapshot.total.map((figures) => [figures.endpoint, figures]));
   const endpoints: ServerFigures['endpoints'] = {};
   for (const figures of after.snapshot.total) {

@@ -3,8 +3,8 @@
 (() => {
   'use strict';
 
-  /** @typedef {import('../../observability/metrics-snapshot').MetricsSnapshot} MetricsSnapshot */
-  /** @typedef {import('../../observability/metrics-snapshot').EndpointFigures} EndpointFigures */
+  /** @typedef {import('../../../../contract/metrics-snapshot').MetricsSnapshot} MetricsSnapshot */
+  /** @typedef {import('../../../../contract/metrics-snapshot').EndpointFigures} EndpointFigures */
   /** @typedef {import('../dashboard-data').DashboardData} DashboardData */
   /** @typedef {import('../dashboard-data').DashboardThresholds} DashboardThresholds */
   /** @typedef {InstanceType<typeof import('uplot')>} UPlotChart */

@@ -1,5 +1,5 @@
 import type { JsHistogram } from 'hdr-histogram-js';
-import type { EndpointFigures, LatencyPercentiles } from '../metrics-snapshot';
+import type { EndpointFigures, LatencyPercentiles } from '../../../../contract/metrics-snapshot';
 import { createCompactHistogram, createPreciseHistogram, percentilesMs } from './latency-histogram';
 import { RequestTally } from './request-tally';
 

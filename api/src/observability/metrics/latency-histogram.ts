@@ -3,7 +3,7 @@ import type { JsHistogram } from 'hdr-histogram-js';
 // which the API never uses and every Lambda cold start would pay for.
 import Float64Histogram from 'hdr-histogram-js/dist/Float64Histogram';
 import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
-import type { LatencyPercentiles } from '../metrics-snapshot';
+import type { LatencyPercentiles } from '../../../../contract/metrics-snapshot';
 import type { ValueCount } from './values-and-counts';
 
 /** Longest latency tracked, in microseconds (10 minutes); longer requests are recorded as this. */

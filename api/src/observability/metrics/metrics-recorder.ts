@@ -1,5 +1,5 @@
 import type { LookupMethod } from '../../../../contract/metrics';
-import type { EndpointFigures, MetricsSnapshot } from '../metrics-snapshot';
+import type { EndpointFigures, MetricsSnapshot } from '../../../../contract/metrics-snapshot';
 import { EndpointStats } from './endpoint-stats';
 import { LabelGuard } from './label-guard';
 import { createCompactHistogram, toMicros } from './latency-histogram';

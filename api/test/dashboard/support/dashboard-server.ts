@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { SLO_SPEC, type SloSpec } from '../../../../contract/slo-spec';
 import { dashboardRoutes } from '../../../src/dashboard';
-import type { MetricsSnapshot } from '../../../src/observability/metrics-snapshot';
+import type { MetricsSnapshot } from '../../../../contract/metrics-snapshot';
 
 /** A Koa app serving only the dashboard, listening on an ephemeral loopback port. */
 export interface DashboardServer {

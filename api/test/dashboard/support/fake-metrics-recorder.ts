@@ -1,5 +1,5 @@
 import type { ApiEndpoint } from '../../../../contract/metrics';
-import type { EndpointFigures, LatencyPercentiles, MetricsSnapshot } from '../../../src/observability/metrics-snapshot';
+import type { EndpointFigures, LatencyPercentiles, MetricsSnapshot } from '../../../../contract/metrics-snapshot';
 
 /** One endpoint's figures over the recent window, as a test feeds them. */
 export interface FedEndpoint {

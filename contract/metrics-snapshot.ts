@@ -37,3 +37,8 @@ export interface MetricsSnapshot {
   /** Event lookups by method since start. */
   lookups: { gsi: number; scan: number };
 }
+
+/** What tools read from the local server's `GET /dashboard/data` (the load runner among them): the recorder's snapshot. */
+export interface SnapshotResponse {
+  snapshot: MetricsSnapshot;
+}
