@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { BACKFILL_RETRYABLE, EXECUTION_TIMEOUT_DAYS } from './constants';
 import { loggedStateMachine, type MigrationParts } from './parts';
+import { StateNames } from './state-names';
 
 /** `segments -> Backfill`: a segment whose backfill keeps failing goes to `rollback`, any other failure ends in doubt. */
 export function backfill(
@@ -19,7 +20,7 @@ export function backfill(
     parameters: { 'segments.$': 'States.ArrayRange(0, States.MathAdd($.totalSegments, -1), 1)' },
     resultPath: '$.plan',
   });
-  const backfillOnce = new tasks.LambdaInvoke(scope, 'Backfill segment', {
+  const backfillOnce = new tasks.LambdaInvoke(scope, StateNames.backfillSegment, {
     lambdaFunction: props.backfillFunction,
     payloadResponseOnly: true,
     resultPath: '$.progress',
@@ -30,7 +31,7 @@ export function backfill(
     backoffRate: 2,
     interval: Duration.seconds(2),
   });
-  const carryOn = new sfn.Pass(scope, 'Carry on from the last key', {
+  const carryOn = new sfn.Pass(scope, StateNames.carryOn, {
     parameters: {
       'tableName.$': '$.tableName',
       'segment.$': '$.segment',
@@ -41,7 +42,7 @@ export function backfill(
   });
   // The child execution always succeeds and says in its output whether the backfill failed: the parent
   // can then tell a definite failure (roll back) from a child that could not run or was stopped (in doubt).
-  const segmentDone = new sfn.Pass(scope, 'Segment done', {
+  const segmentDone = new sfn.Pass(scope, StateNames.segmentDone, {
     parameters: { failed: false, 'segment.$': '$.segment' },
   });
   const segmentFailed = new sfn.Pass(scope, 'Segment failed', {
@@ -54,11 +55,11 @@ export function backfill(
   });
   backfillOnce.addCatch(segmentFailed, { resultPath: '$.failure' });
   const backfillLoop = backfillOnce.next(
-    new sfn.Choice(scope, 'Segment finished?')
+    new sfn.Choice(scope, StateNames.segmentFinished)
       .when(sfn.Condition.booleanEquals('$.progress.done', true), segmentDone)
       .otherwise(carryOn.next(backfillOnce)),
   );
-  const backfill = new sfn.Map(scope, 'Backfill', {
+  const backfill = new sfn.Map(scope, StateNames.backfill, {
     itemsPath: '$.plan.segments',
     itemSelector: {
       'tableName.$': '$.tableName',
@@ -78,7 +79,7 @@ export function backfill(
     `${stateMachineName}-segment`,
     backfillLoop,
   );
-  const runSegment = new tasks.StepFunctionsStartExecution(scope, 'Run segment', {
+  const runSegment = new tasks.StepFunctionsStartExecution(scope, StateNames.runSegment, {
     stateMachine: segmentMachine,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     // Not associated with the parent: that would add its id to the input the backfill function receives.

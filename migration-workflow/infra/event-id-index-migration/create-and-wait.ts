@@ -6,6 +6,7 @@ import { createEventIdIndexRequest } from '../../../contract/event-id-index-requ
 import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { DYNAMODB_BUSY_ERRORS } from './constants';
 import type { MigrationParts } from './parts';
+import { StateNames } from './state-names';
 
 /**
  * `resume` records that the index was there already and polls it; `create` creates it (or fails as
@@ -23,8 +24,10 @@ export function createAndWait(
 
   // Poll until ACTIVE: Wait + DescribeTable + Choice, bounded by maxPolls (no .sync for these calls).
   const startPolling = new sfn.Pass(scope, 'Start polling', { parameters: { value: 0 }, resultPath: '$.polls' });
-  const wait = new sfn.Wait(scope, 'Wait for the index', { time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds') });
-  const describeIndex = new tasks.CallAwsService(scope, 'Describe index', {
+  const wait = new sfn.Wait(scope, StateNames.waitForIndex, {
+    time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
+  });
+  const describeIndex = new tasks.CallAwsService(scope, StateNames.describeIndex, {
     service: 'dynamodb',
     action: 'describeTable',
     parameters: { 'TableName.$': '$.tableName' },
@@ -35,7 +38,7 @@ export function createAndWait(
     resultPath: '$.indexState',
   });
   describeIndex.addRetry({ ...transientRetry, maxAttempts: 10 });
-  const countPoll = new sfn.Pass(scope, 'Count the poll', {
+  const countPoll = new sfn.Pass(scope, StateNames.countPoll, {
     parameters: { 'value.$': 'States.MathAdd($.polls.value, 1)' },
     resultPath: '$.polls',
   });
@@ -97,7 +100,7 @@ export function createAndWait(
     .next(wait)
     .next(describeIndex)
     .next(
-      new sfn.Choice(scope, 'Index ACTIVE?')
+      new sfn.Choice(scope, StateNames.indexActive)
         .when(
           sfn.Condition.and(
             sfn.Condition.isPresent('$.indexState.status[0]'),
@@ -107,7 +110,7 @@ export function createAndWait(
         )
         .otherwise(
           countPoll.next(
-            new sfn.Choice(scope, 'Out of polls?')
+            new sfn.Choice(scope, StateNames.outOfPolls)
               .when(sfn.Condition.numberGreaterThanJsonPath('$.polls.value', '$.maxPolls'), timedOut)
               .otherwise(wait),
           ),

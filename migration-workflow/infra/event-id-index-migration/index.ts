@@ -18,6 +18,7 @@ export {
   SDK_ERROR_PREFIX,
   type MigrationInput,
 } from './constants';
+export { StateNames } from './state-names';
 
 export interface EventIdIndexMigrationProps {
   /**

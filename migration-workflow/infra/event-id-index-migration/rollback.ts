@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { DYNAMODB_BUSY_ERRORS, ROLLBACK_LOCK_HOLDER } from './constants';
 import type { MigrationParts } from './parts';
+import { StateNames } from './state-names';
 
 /** Where definite failures go; with no table whose index the migration owns, it only releases the lock. */
 export function rollback(parts: MigrationParts): sfn.IChainable {
@@ -36,7 +37,7 @@ export function rollback(parts: MigrationParts): sfn.IChainable {
       interval: Duration.seconds(5),
     });
     endRollback(deleteIndex);
-    const waitGone = new sfn.Wait(scope, 'Wait for the index to go', {
+    const waitGone = new sfn.Wait(scope, StateNames.waitForIndexToGo, {
       time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
     });
     const stillDeleting = new sfn.Pass(scope, 'Index still being deleted', {
@@ -51,9 +52,9 @@ export function rollback(parts: MigrationParts): sfn.IChainable {
       resultPath: '$.polls',
     });
     waitGone
-      .next(isIndexPresent('Describe after delete', 'Is the index still there'))
+      .next(isIndexPresent(StateNames.describeAfterDelete, StateNames.isIndexStillThere))
       .next(
-        new sfn.Choice(scope, 'Index gone?')
+        new sfn.Choice(scope, StateNames.indexGone)
           .when(sfn.Condition.booleanEquals('$.rollback.present', false), failAndRelease)
           .otherwise(
             countDeletePoll.next(

@@ -6,6 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { CONTROL_TENANT, ControlAttr, EVENT_ID_INDEX_CONTROL_SK, VERIFIED } from '../../../contract/control-record';
 import { BACKFILL_RETRYABLE } from './constants';
 import type { MigrationParts } from './parts';
+import { StateNames } from './state-names';
 
 /** From the first count to the end: verified and marked (lock released), or a report that is not ok to `rollback`. */
 export function verifyAndMark(parts: MigrationParts, verifyFunction: IFunction, rollback: sfn.IChainable): sfn.Chain {
@@ -38,7 +39,7 @@ export function verifyAndMark(parts: MigrationParts, verifyFunction: IFunction, 
     },
     '$.verification',
   );
-  const verifySegmentOnce = new tasks.LambdaInvoke(scope, 'Verify segment', {
+  const verifySegmentOnce = new tasks.LambdaInvoke(scope, StateNames.verifySegment, {
     lambdaFunction: props.verifyFunction,
     payloadResponseOnly: true,
   });
@@ -64,8 +65,8 @@ export function verifyAndMark(parts: MigrationParts, verifyFunction: IFunction, 
   });
   verifySegments.itemProcessor(
     verifySegmentOnce.next(
-      new sfn.Choice(scope, 'Segment verified?')
-        .when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(scope, 'Segment counted'))
+      new sfn.Choice(scope, StateNames.segmentVerified)
+        .when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(scope, StateNames.segmentCounted))
         .otherwise(verifySegmentOnce),
     ),
   );

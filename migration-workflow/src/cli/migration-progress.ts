@@ -1,3 +1,5 @@
+import { StateNames } from '../../infra/event-id-index-migration/state-names';
+
 /**
  * What an operator sees while a migration runs, from either source: the execution history of Step
  * Functions or the event log of the local runner. Both are translated into these events first.
@@ -12,24 +14,24 @@ export type ProgressEvent =
   | { kind: 'failed'; error: string; cause: string };
 
 /** States of the loops (polling, per-segment backfill): summarized instead of printed one by one. */
-const LOOP_STATES = new Set([
-  'Wait for the index',
-  'Index ACTIVE?',
-  'Count the poll',
-  'Out of polls?',
-  'Backfill segment',
-  'Segment finished?',
-  'Carry on from the last key',
-  'Segment done',
-  'Run segment',
-  'Verify segment',
-  'Segment verified?',
-  'Segment counted',
-  'Wait for the index to go',
-  'Is the index still there',
-  'Index gone?',
+const LOOP_STATES = new Set<string>([
+  StateNames.waitForIndex,
+  StateNames.indexActive,
+  StateNames.countPoll,
+  StateNames.outOfPolls,
+  StateNames.backfillSegment,
+  StateNames.segmentFinished,
+  StateNames.carryOn,
+  StateNames.segmentDone,
+  StateNames.runSegment,
+  StateNames.verifySegment,
+  StateNames.segmentVerified,
+  StateNames.segmentCounted,
+  StateNames.waitForIndexToGo,
+  StateNames.isIndexStillThere,
+  StateNames.indexGone,
 ]);
-const POLL_STATES = new Set(['Describe index', 'Describe after delete']);
+const POLL_STATES = new Set<string>([StateNames.describeIndex, StateNames.describeAfterDelete]);
 
 /** A text progress bar: `[######----] 6/10`. */
 export function progressBar(done: number, total: number, width = 20): string {

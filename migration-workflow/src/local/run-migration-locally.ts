@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { SDK_ERROR_PREFIX, type MigrationInput } from '../../infra/event-id-index-migration';
+import { SDK_ERROR_PREFIX, StateNames, type MigrationInput } from '../../infra/event-id-index-migration';
 import {
   BACKFILL_FUNCTION,
   VERIFY_FUNCTION,
@@ -320,11 +320,11 @@ function toProgressEvent(
 ): ProgressEvent | undefined {
   switch (event.type) {
     case 'StateEntered':
-      return event.state.name === 'Backfill'
+      return event.state.name === StateNames.backfill
         ? { kind: 'backfill-started', segments: totalSegments }
         : { kind: 'state', name: event.state.name };
     case 'MapIterationSucceeded':
-      return event.parentState.name === 'Backfill' ? { kind: 'segment-done' } : undefined;
+      return event.parentState.name === StateNames.backfill ? { kind: 'segment-done' } : undefined;
     case 'StateRetried':
       return {
         kind: 'retry',
