@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { synthesizeApp } from '../api/src/local/cloud-assembly';
+import { synthesizeApp } from './cloud-assembly';
 
 /**
  * The cloud assembly `cdk synth` writes (templates and bundled Lambda assets), synthesized once per test

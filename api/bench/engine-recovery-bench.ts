@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runEngineKillDrill, unreadableEvents } from '../src/local/engine-kill-drill';
-import { descendantPids, enginePidOf, killAll } from '../src/local/process-tree';
+import { runEngineKillDrill, unreadableEvents } from '../../tooling/engine-kill-drill';
+import { descendantPids, enginePidOf, killAll } from '../../tooling/process-tree';
 import { startServerProcess } from '../../tooling/server-process';
 
 const { values } = parseArgs({

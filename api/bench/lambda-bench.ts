@@ -1,6 +1,6 @@
 /**
  * `npm run bench:lambda`: cold and warm starts of the Lambda bundles as `cdk synth` writes them. Each cold
- * start is a new sandboxed process (api/src/local/lambda-sandbox.ts) loading the bundle alone, as the
+ * start is a new sandboxed process (tooling/lambda-sandbox.ts) loading the bundle alone, as the
  * Node.js 22 runtime does; its first invocation is a client's first request. The engine's own PutItem
  * rate is printed beside the figures, since the machine's speed drifts between runs.
  */
@@ -12,10 +12,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mintApiKey } from '../src/domain/mint-api-key';
-import { functionAt, synthesizeApp } from '../src/local/cloud-assembly';
-import { httpApiEvent } from '../src/local/http-api-event';
-import type { Invocation, LambdaSandbox } from '../src/local/lambda-sandbox';
-import { startLocalStage, type LocalStage } from '../src/local/local-stage';
+import { functionAt, synthesizeApp } from '../../tooling/cloud-assembly';
+import { httpApiEvent } from '../../tooling/http-api-event';
+import type { Invocation, LambdaSandbox } from '../../tooling/lambda-sandbox';
+import { startLocalStage, type LocalStage } from '../../tooling/local-stage';
 import { DynamoDbApiKeyStore } from '../src/store/dynamodb-api-key-store';
 import { LatencyRecorder, type LatencySummary } from '../../tooling/latency-recorder';
 import { runAtMaxThroughput } from '../../tooling/load-generators';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { descendantPids, enginePidOf, killAll } from '../src/local/process-tree';
+import { descendantPids, enginePidOf, killAll } from '../../tooling/process-tree';
 import { startServerProcess } from '../../tooling/server-process';
 
 const { values } = parseArgs({

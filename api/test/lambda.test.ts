@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { createLambdaHandler } from '../src/lambda';
-import { httpApiEvent } from '../src/local/http-api-event';
+import { httpApiEvent } from '../../tooling/http-api-event';
 import { startTestApi, type TestApi } from '../../tooling/test-api';
 
 const context = {

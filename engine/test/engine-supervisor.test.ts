@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { EmbeddedEngine } from '../src/embedded-engine';
 import { startSupervisedEngine, type SupervisedEngine } from '../src/engine-supervisor';
-import { isRunning } from '../../api/src/local/process-tree';
+import { isRunning } from '../../tooling/process-tree';
 import { createDynamoDbClients } from '../../platform/dynamodb-client';
 import { captureLogger } from '../../tooling/captured-logger';
 

@@ -1,5 +1,5 @@
 import { httpApiEventProblem } from '../../src/http/lambda-event';
-import { httpApiEvent } from '../../src/local/http-api-event';
+import { httpApiEvent } from '../../../tooling/http-api-event';
 
 describe('the API Gateway HTTP API event check', () => {
   it.each([

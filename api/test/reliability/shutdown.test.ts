@@ -18,7 +18,7 @@ import {
   isRunning,
   killAll,
   waitForExit,
-} from '../../src/local/process-tree';
+} from '../../../tooling/process-tree';
 import { createDynamoDbClients } from '../../../platform/dynamodb-client';
 import { DEFAULT_TABLE_NAMES } from '../../../contract/table-schemas';
 

@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError } from '../../src/errors';
-import { startSecretsManagerDouble, type SecretsManagerDouble } from '../../src/local/secrets-manager-double';
+import { startSecretsManagerDouble, type SecretsManagerDouble } from '../../../tooling/secrets-manager-double';
 import { InboxCursorCodec } from '../../src/domain/inbox-cursor';
 import {
   CURSOR_SECRET_MAX_AGE_MS,

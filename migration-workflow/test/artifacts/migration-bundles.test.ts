@@ -7,8 +7,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { LambdaSandbox } from '../../../api/src/local/lambda-sandbox';
-import { startLocalStage, type LocalStage } from '../../../api/src/local/local-stage';
+import type { LambdaSandbox } from '../../../tooling/lambda-sandbox';
+import { startLocalStage, type LocalStage } from '../../../tooling/local-stage';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';

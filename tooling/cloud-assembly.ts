@@ -8,7 +8,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * benchmarks that run what ships rather than the sources.
  */
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..');
 
 /** A CloudFormation value as it appears in a template: a literal or an intrinsic such as `{Ref}`. */
 export type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };

@@ -1,7 +1,7 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
-import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../engine/src/embedded-engine';
+import { createDynamoDbClients, type DynamoDbClients } from '../platform/dynamodb-client';
 import {
   functionAt,
   readTemplates,
