@@ -10,6 +10,9 @@ import type { MetricsSink } from './metrics-sink';
  */
 export const EMF_VALUES_PER_DOCUMENT = 99;
 
+/** Documents written between two turns of the event loop while flushing, so a long-running process keeps serving. */
+const DOCUMENTS_PER_TURN = 20;
+
 /** Options of {@link EmfSink}. */
 export interface EmfSinkOptions {
   /** CloudWatch namespace, `metricNamespace(stage)`. */
@@ -51,6 +54,9 @@ function latencyValues(figures: EndpointPeriod): number[] {
 export class EmfSink implements MetricsSink {
   private readonly metrics: Metrics;
   private readonly writeLine: (line: string) => void;
+  // Periods handed over and not written yet: building documents costs microseconds per request, so it
+  // happens in `flush`, a few documents per turn of the event loop, never in the timer's callback at once.
+  private queued: MetricsPeriod[] = [];
   private failedWrites = 0;
   private closed = false;
 
@@ -74,8 +80,17 @@ export class EmfSink implements MetricsSink {
     return this.failedWrites;
   }
 
+  /** Queues the periods; `flush` writes them. */
   write(periods: readonly MetricsPeriod[]): void {
     if (this.closed) return;
+    this.queued.push(...periods);
+  }
+
+  /** Writes one line per document of every queued period, yielding to the event loop between batches. */
+  async flush(): Promise<void> {
+    const periods = this.queued;
+    this.queued = [];
+    let written = 0;
     for (const period of periods) {
       for (const document of this.documents(period)) {
         try {
@@ -83,80 +98,67 @@ export class EmfSink implements MetricsSink {
         } catch {
           this.failedWrites += 1;
         }
+        if (++written % DOCUMENTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
 
-  /** Lines are written as periods arrive: nothing is left to send. */
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    return Promise.resolve();
+    await this.flush();
   }
 
-  private documents(period: MetricsPeriod): EmfDocument[] {
+  private *documents(period: MetricsPeriod): Generator<EmfDocument> {
     const at = period.startMs;
-    const documents: EmfDocument[] = [];
     let requests = 0;
     let serverErrors = 0;
     for (const figures of period.endpoints.values()) {
       requests += figures.tally.requestCount;
       serverErrors += figures.tally.serverErrors;
-      documents.push(...this.endpointDocuments(at, figures));
+      yield* this.endpointDocuments(at, figures);
       for (const [errorType, count] of figures.tally.errorsByType) {
         const dimensions = { [DimensionNames.endpoint]: figures.endpoint, [DimensionNames.errorType]: errorType };
-        documents.push(this.document(at, dimensions, [[MetricNames.apiErrorCount, count]]));
+        yield this.document(at, dimensions, [[MetricNames.apiErrorCount, count]]);
       }
     }
+    // Without dimensions, in one document: the request and 5xx counts of every endpoint together (the series
+    // the all-endpoint error-rate objective is alarmed on), and ingestion as one value per second with any,
+    // that second's events/s, whose Sum is the events accepted (a period is a minute: at most 60 values).
+    const undimensioned: MetricValues[] = [];
     if (period.endpoints.size > 0) {
-      // Every endpoint together, without dimensions: the series the all-endpoint error-rate objective is alarmed on.
-      documents.push(
-        this.document(at, {}, [
-          [MetricNames.apiRequestCount, requests],
-          [MetricNames.apiErrorCount, serverErrors],
-        ]),
-      );
+      undimensioned.push([MetricNames.apiRequestCount, requests], [MetricNames.apiErrorCount, serverErrors]);
     }
-    // One value per second with ingestion: each is that second's events/s, and their Sum is the events accepted.
-    const perSecond = [...period.ingestedPerSecond.values()];
-    for (let start = 0; start < perSecond.length; start += EMF_VALUES_PER_DOCUMENT) {
-      const values = perSecond.slice(start, start + EMF_VALUES_PER_DOCUMENT);
-      documents.push(this.document(at, {}, [[MetricNames.eventIngestionRate, values]]));
+    if (period.ingestedPerSecond.size > 0) {
+      undimensioned.push([MetricNames.eventIngestionRate, [...period.ingestedPerSecond.values()]]);
     }
+    if (undimensioned.length > 0) yield this.document(at, {}, undimensioned);
     for (const method of LOOKUP_METHODS) {
       const count = period.lookups[method];
       if (count > 0) {
-        documents.push(this.document(at, { [DimensionNames.method]: method }, [[MetricNames.eventLookup, count]]));
+        yield this.document(at, { [DimensionNames.method]: method }, [[MetricNames.eventLookup, count]]);
       }
     }
-    return documents;
   }
 
   // One document per 99 requests. Success and error rates go out as one 100-or-0 sample per request, so
   // CloudWatch's Average over any period is the request-weighted rate, however the requests were split.
-  private endpointDocuments(at: number, figures: EndpointPeriod): EmfDocument[] {
+  private *endpointDocuments(at: number, figures: EndpointPeriod): Generator<EmfDocument> {
     const latencies = latencyValues(figures);
-    const documents: EmfDocument[] = [];
     let errorsLeft = figures.tally.serverErrors;
     for (let start = 0; start < latencies.length; start += EMF_VALUES_PER_DOCUMENT) {
       const chunk = latencies.slice(start, start + EMF_VALUES_PER_DOCUMENT);
       const errors = Math.min(errorsLeft, chunk.length);
       errorsLeft -= errors;
       const ok = chunk.length - errors;
-      documents.push(
-        this.document(at, { [DimensionNames.endpoint]: figures.endpoint }, [
-          [MetricNames.apiLatency, chunk],
-          [MetricNames.apiRequestCount, chunk.length],
-          [MetricNames.apiErrorCount, errors],
-          [MetricNames.apiSuccessRate, [...repeat(100, ok), ...repeat(0, errors)]],
-          [MetricNames.apiErrorRate, [...repeat(100, errors), ...repeat(0, ok)]],
-        ]),
-      );
+      yield this.document(at, { [DimensionNames.endpoint]: figures.endpoint }, [
+        [MetricNames.apiLatency, chunk],
+        [MetricNames.apiRequestCount, chunk.length],
+        [MetricNames.apiErrorCount, errors],
+        [MetricNames.apiSuccessRate, [...repeat(100, ok), ...repeat(0, errors)]],
+        [MetricNames.apiErrorRate, [...repeat(100, errors), ...repeat(0, ok)]],
+      ]);
     }
-    return documents;
   }
 
   private document(at: number, dimensions: Record<string, string>, metrics: readonly MetricValues[]): EmfDocument {

@@ -59,7 +59,6 @@ describe('EmfSink', () => {
       [['Endpoint']],
       [['Endpoint', 'ErrorType']],
       [[]],
-      [[]],
       [['Method']],
     ]);
     expect(warnings).toEqual([]);
@@ -148,9 +147,22 @@ describe('EmfSink', () => {
     const allRateSamples = endpoint.flatMap((d) => d.ApiErrorRate as number[]);
     expect(allRateSamples.filter((v) => v === 100)).toHaveLength(120);
     expect(allRateSamples).toHaveLength(total);
-    // Every document went through the sink's writer (three above, HTTP_500 by type, every endpoint together):
+    // Every document went through the sink's writer (three above, HTTP_500 by type, no dimensions):
     // at 100 values Powertools would have printed and emptied a document of its own.
     expect(lines).toHaveLength(5);
+  });
+
+  it('lets the event loop turn while it writes many documents', async () => {
+    const { recorder, lines } = createSink();
+    for (let i = 0; i < 50 * EMF_VALUES_PER_DOCUMENT; i += 1) recorder.recordRequest(request({ durationMs: i % 300 }));
+    let linesWhenTheLoopTurned: number | undefined;
+    setImmediate(() => (linesWhenTheLoopTurned = lines.length));
+
+    await recorder.flush();
+
+    expect(lines.length).toBeGreaterThan(50);
+    expect(linesWhenTheLoopTurned).toBeGreaterThan(0);
+    expect(linesWhenTheLoopTurned).toBeLessThan(lines.length);
   });
 
   it('reports ingestion as one events-per-second value per second with ingestion', async () => {
