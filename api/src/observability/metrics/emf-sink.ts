@@ -49,7 +49,8 @@ function latencyValues(figures: EndpointPeriod): number[] {
 
 /**
  * CloudWatch Embedded Metric Format lines, built by Powertools Metrics: metrics extracted from logs, so no API
- * call is made from the process (the Lambda default). Each period becomes one document per dimension set.
+ * call is made from the process (the Lambda default). A period becomes documents per dimension set, each of at
+ * most 99 requests.
  */
 export class EmfSink implements MetricsSink {
   private readonly metrics: Metrics;
