@@ -36,6 +36,7 @@ export const DimensionNames = {
 export const API_ENDPOINTS = [
   'GET /v1/health',
   'POST /v1/events',
+  'POST /v1/events/batch',
   'GET /v1/events/{event_id}',
   'POST /v1/events/{event_id}/ack',
   'DELETE /v1/events/{event_id}',

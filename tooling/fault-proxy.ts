@@ -9,7 +9,9 @@ export type FaultMode =
   | 'drop'
   | 'garbage'
   | 'apply-then-drop'
-  | 'apply-then-drop-every';
+  | 'apply-then-drop-every'
+  /** BatchWriteItem: the engine writes each table's first request only; the rest come back as UnprocessedItems. */
+  | 'write-one-of-batch';
 
 interface DynamoDbError {
   status: number;
@@ -121,6 +123,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end(JSON.stringify({ __type: answer.type, message: answer.message }));
       return;
     }
+    if (mode === 'write-one-of-batch' && req.headers['x-amz-target']?.toString().endsWith('.BatchWriteItem')) {
+      writeOneOfBatch(body, req, res);
+      return;
+    }
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (upstreamRes) => {
@@ -138,6 +144,34 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     forward.on('error', () => res.socket?.destroy());
     forward.end(body);
   }
+  /** Forwards each table's first write request; answers the others as unprocessed, as a throttled partition does. */
+  function writeOneOfBatch(body: Buffer, req: IncomingMessage, res: ServerResponse): void {
+    const { RequestItems } = JSON.parse(body.toString('utf8')) as { RequestItems: Record<string, unknown[]> };
+    const first = Object.fromEntries(Object.entries(RequestItems).map(([table, items]) => [table, items.slice(0, 1)]));
+    const unprocessed = Object.fromEntries(
+      Object.entries(RequestItems)
+        .map(([table, items]) => [table, items.slice(1)] as const)
+        .filter(([, items]) => items.length > 0),
+    );
+    const forwarded = Buffer.from(JSON.stringify({ RequestItems: first }));
+    const headers = { ...req.headers, 'content-length': String(forwarded.length) };
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (upstreamRes) => {
+        const chunks: Buffer[] = [];
+        upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upstreamRes.on('end', () => {
+          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+          const text = JSON.stringify({ ...answer, UnprocessedItems: unprocessed });
+          res.writeHead(upstreamRes.statusCode ?? 502, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(text);
+        });
+      },
+    );
+    forward.on('error', () => res.socket?.destroy());
+    forward.end(forwarded);
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.close = () =>

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
+import { ApiError, ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import type { EventStore, InboxPage, LookupMethod } from '../store/event-store';
 import { epochSeconds, type EventMetadata, type StoredEvent } from '../../../contract/event';
 import type { IdempotencyRecord } from '../../../contract/idempotency';
@@ -30,6 +30,9 @@ export interface CreatedEvent {
   replayed: boolean;
 }
 
+/** One item of a batch: the event it created (or found, for a replayed idempotency key), or why it was not. */
+export type BatchItemOutcome = CreatedEvent | { error: ApiError };
+
 /** The API's use cases over an `EventStore`, independent of HTTP. */
 export class EventService {
   private readonly store: EventStore;
@@ -53,17 +56,7 @@ export class EventService {
    */
   async create(tenantId: string, input: NewEventInput): Promise<CreatedEvent> {
     const now = this.clock();
-    const event: StoredEvent = {
-      tenantId,
-      eventId: this.newId(),
-      createdAt: now.toISOString(),
-      source: input.source,
-      eventType: input.eventType,
-      payloadJson: input.payloadJson,
-      metadata: input.metadata,
-      status: 'pending',
-      expiresAt: epochSeconds(now) + this.retentionSeconds,
-    };
+    const event = this.newEvent(tenantId, input, now);
     const key = input.metadata.idempotency_key;
     if (key === undefined) {
       await this.writeNew(event);
@@ -102,6 +95,37 @@ export class EventService {
     return { event: existing.event, replayed: true };
   }
 
+  /**
+   * Creates up to 25 events; the outcomes are in the inputs' order. Items with an idempotency key go through
+   * {@link create}, exactly as on the single endpoint. The others are written together in one batch: what
+   * the store leaves unprocessed after its retries is reported not stored; when the batch call itself fails,
+   * each event's key is read once to tell created from not stored (or unknown), as a failed single write is.
+   * Errors other than the store being unavailable or a conflict are thrown for the whole batch.
+   */
+  async createMany(tenantId: string, inputs: readonly NewEventInput[]): Promise<BatchItemOutcome[]> {
+    const outcomes: (BatchItemOutcome | undefined)[] = inputs.map(() => undefined);
+    const plain: { index: number; event: StoredEvent }[] = [];
+    const keyed: Promise<void>[] = [];
+    inputs.forEach((input, index) => {
+      if (input.metadata.idempotency_key !== undefined) {
+        keyed.push(
+          this.create(tenantId, input).then(
+            (created) => void (outcomes[index] = created),
+            (error: unknown) => {
+              if (!(error instanceof ConflictError || error instanceof ServiceUnavailableError)) throw error;
+              outcomes[index] = { error };
+            },
+          ),
+        );
+      } else {
+        plain.push({ index, event: this.newEvent(tenantId, input) });
+      }
+    });
+    const written = plain.length === 0 ? Promise.resolve() : this.writeBatch(plain, outcomes);
+    await Promise.all([written, ...keyed]);
+    return outcomes.map((outcome) => outcome ?? { error: new ServiceUnavailableError('The event was not processed') });
+  }
+
   /** A tenant's event; `NotFoundError` when it is absent, expired or another tenant's. */
   async get(tenantId: string, eventId: string): Promise<{ event: StoredEvent; method: LookupMethod }> {
     const found = await this.store.findEvent(tenantId, eventId, epochSeconds(this.clock()));
@@ -138,6 +162,55 @@ export class EventService {
     query: { limit: number; afterSk?: string; source?: string; eventType?: string },
   ): Promise<InboxPage> {
     return this.store.listInbox({ tenantId, ...query, now: epochSeconds(this.clock()) });
+  }
+
+  /** A new pending event with a fresh id. */
+  private newEvent(tenantId: string, input: NewEventInput, now = this.clock()): StoredEvent {
+    return {
+      tenantId,
+      eventId: this.newId(),
+      createdAt: now.toISOString(),
+      source: input.source,
+      eventType: input.eventType,
+      payloadJson: input.payloadJson,
+      metadata: input.metadata,
+      status: 'pending',
+      expiresAt: epochSeconds(now) + this.retentionSeconds,
+    };
+  }
+
+  /** Writes events without idempotency keys in one batch and fills in their outcomes. */
+  private async writeBatch(
+    items: readonly { index: number; event: StoredEvent }[],
+    outcomes: (BatchItemOutcome | undefined)[],
+  ): Promise<void> {
+    let unprocessed: StoredEvent[];
+    try {
+      unprocessed = await this.store.putEvents(items.map((item) => item.event));
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error;
+      await Promise.all(
+        items.map(async ({ index, event }) => {
+          const outcome = await this.outcomeOfFailedWrite(event, error);
+          outcomes[index] = outcome ? { error: outcome } : { event, replayed: false };
+        }),
+      );
+      return;
+    }
+    const notWritten = new Set(unprocessed);
+    for (const { index, event } of items) {
+      outcomes[index] = notWritten.has(event)
+        ? {
+            error: new ServiceUnavailableError(
+              'The event store is throttling writes; the event was not stored. Retry later',
+              {
+                retryAfterSeconds: 1,
+                details: { event_id: event.eventId, stored: false },
+              },
+            ),
+          }
+        : { event, replayed: false };
+    }
   }
 
   /**

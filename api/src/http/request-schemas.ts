@@ -15,6 +15,11 @@ export interface CreateEventBody {
   metadata?: EventMetadata;
 }
 
+/** Body of `POST /v1/events/batch`: each item is validated on its own, as a `POST /v1/events` body. */
+export interface BatchEventsBody {
+  events: unknown[];
+}
+
 /** Query of `GET /v1/inbox` after coercion. */
 export interface InboxQueryParams {
   limit: number;
@@ -31,6 +36,8 @@ export const LIMITS = {
   cursorLength: 2048,
   inboxDefaultLimit: 50,
   inboxMaxLimit: 100,
+  /** Events in one batch: BatchWriteItem's limit. */
+  batchMaxEvents: 25,
 } as const;
 
 const PRIORITIES: Priority[] = ['low', 'normal', 'high'];
@@ -65,6 +72,16 @@ export const createEventSchema = {
     },
   },
 } as unknown as JSONSchemaType<CreateEventBody>;
+
+/** The batch envelope only: an invalid item fails alone (with its index), not the whole batch. */
+export const batchEventsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['events'],
+  properties: {
+    events: { type: 'array', minItems: 1, maxItems: LIMITS.batchMaxEvents, items: true },
+  },
+} as unknown as JSONSchemaType<BatchEventsBody>;
 
 export const inboxQuerySchema: JSONSchemaType<InboxQueryParams> = {
   type: 'object',

@@ -1,6 +1,12 @@
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import { createEventSchema, eventIdSchema, inboxQuerySchema, VALIDATOR_OPTIONS } from './request-schemas';
+import {
+  batchEventsSchema,
+  createEventSchema,
+  eventIdSchema,
+  inboxQuerySchema,
+  VALIDATOR_OPTIONS,
+} from './request-schemas';
 
 /** One generated file: its path from the repository root and its content. */
 export interface GeneratedValidatorFile {
@@ -19,7 +25,7 @@ export function requestValidatorFiles(): GeneratedValidatorFile[] {
     {
       name: 'body-validators',
       options: VALIDATOR_OPTIONS.body,
-      validators: { createEvent: createEventSchema, eventId: eventIdSchema },
+      validators: { createEvent: createEventSchema, batchEvents: batchEventsSchema, eventId: eventIdSchema },
     },
     { name: 'query-validators', options: VALIDATOR_OPTIONS.query, validators: { inboxQuery: inboxQuerySchema } },
   ];

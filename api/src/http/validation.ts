@@ -1,12 +1,13 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors';
-import { createEvent, eventId } from './generated/body-validators';
+import { batchEvents, createEvent, eventId } from './generated/body-validators';
 import { inboxQuery } from './generated/query-validators';
-import { inboxQuerySchema, type CreateEventBody, type InboxQueryParams } from './request-schemas';
+import { inboxQuerySchema, type BatchEventsBody, type CreateEventBody, type InboxQueryParams } from './request-schemas';
 
-export { LIMITS, type CreateEventBody, type InboxQueryParams } from './request-schemas';
+export { LIMITS, type BatchEventsBody, type CreateEventBody, type InboxQueryParams } from './request-schemas';
 
 const validateCreateEvent = createEvent as ValidateFunction<CreateEventBody>;
+const validateBatchEvents = batchEvents as ValidateFunction<BatchEventsBody>;
 const validateInboxQuery = inboxQuery as ValidateFunction<InboxQueryParams>;
 const validateEventId = eventId as ValidateFunction<string>;
 
@@ -34,6 +35,11 @@ function check<T>(validate: ValidateFunction<T>, value: unknown, what: string, r
 /** Validates a `POST /v1/events` body (unknown top-level fields are rejected; metadata may carry extra string labels). */
 export function parseCreateEventBody(body: unknown): CreateEventBody {
   return check(validateCreateEvent, body, 'request body', 'body');
+}
+
+/** Validates a `POST /v1/events/batch` envelope: an `events` array of 1 to 25 items, whatever the items are. */
+export function parseBatchEventsBody(body: unknown): BatchEventsBody {
+  return check(validateBatchEvents, body, 'request body', 'body');
 }
 
 /** A query integer as a client writes it: decimal digits, nothing else (no sign, exponent, `0x` or `Infinity`). */

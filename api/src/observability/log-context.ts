@@ -15,6 +15,10 @@ export interface LogContext {
   lookup_method?: 'gsi' | 'scan';
   /** API error code of an error response. */
   error_type?: string;
+  /** `POST /v1/events/batch`: events in the batch, created (or replayed), and failed. */
+  batch_events?: number;
+  batch_created?: number;
+  batch_failed?: number;
   /** An event whose stored payload is not JSON text (served as a string). */
   payload_not_json?: string;
 }

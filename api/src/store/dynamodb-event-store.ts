@@ -1,4 +1,5 @@
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -23,10 +24,19 @@ const FILTERED_INBOX_READ_SIZE = 200;
 /** How far back a miss in a verified index is double-checked in the table (GSIs are eventually consistent). */
 const RECENT_WINDOW_MS = 10_000;
 
+/** BatchWriteItem's limit of items per request. */
+export const MAX_BATCH_WRITE_ITEMS = 25;
+
 export interface DynamoDbEventStoreOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
   eventIdIndex: EventIdIndexStatus;
+  /** Attempts at items BatchWriteItem leaves unprocessed, the first included (default 5). */
+  batchWriteAttempts?: number;
+  /** Backoff ceiling before the first retry of unprocessed items, doubled per retry, with full jitter (default 50 ms). */
+  batchWriteBackoffMs?: number;
+  /** Uniform random in [0, 1) for the jitter (default `Math.random`). */
+  random?: () => number;
   /** Called once per lookup with the way it went, for logs and metrics. */
   onLookup?: (method: LookupMethod) => void;
   logger?: Logger;
@@ -48,6 +58,9 @@ export class DynamoDbEventStore implements EventStore {
   private readonly eventIdIndex: EventIdIndexStatus;
   private readonly onLookup: (method: LookupMethod) => void;
   private readonly logger: Logger | undefined;
+  private readonly batchWriteAttempts: number;
+  private readonly batchWriteBackoffMs: number;
+  private readonly random: () => number;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.doc = options.doc;
@@ -55,6 +68,9 @@ export class DynamoDbEventStore implements EventStore {
     this.eventIdIndex = options.eventIdIndex;
     this.onLookup = options.onLookup ?? (() => undefined);
     this.logger = options.logger;
+    this.batchWriteAttempts = options.batchWriteAttempts ?? 5;
+    this.batchWriteBackoffMs = options.batchWriteBackoffMs ?? 50;
+    this.random = options.random ?? Math.random;
   }
 
   async putEvent(event: StoredEvent): Promise<boolean> {
@@ -73,6 +89,32 @@ export class DynamoDbEventStore implements EventStore {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Writes up to 25 new events with BatchWriteItem. Items it leaves unprocessed (throttling, a partition at
+   * its limit) are sent again with exponential backoff and full jitter; those still unprocessed after the
+   * last attempt are returned, not written. A call that fails throws (`ServiceUnavailableError` when the
+   * store is unreachable), and then any of the events may or may not have been written.
+   */
+  async putEvents(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (events.length > MAX_BATCH_WRITE_ITEMS) {
+      throw new RangeError(`BatchWriteItem takes at most ${MAX_BATCH_WRITE_ITEMS} items, got ${events.length}`);
+    }
+    const byKey = new Map(events.map((event) => [eventSortKey(event.createdAt, event.eventId), event]));
+    let pending = events.map((event) => ({ PutRequest: { Item: toEventItem(event) } }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 1) {
+        const ceiling = this.batchWriteBackoffMs * 2 ** (attempt - 2);
+        await new Promise((resolve) => setTimeout(resolve, this.random() * ceiling));
+      }
+      const { UnprocessedItems } = await storeCall(() =>
+        this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } })),
+      );
+      pending = (UnprocessedItems?.[this.table] ?? []) as typeof pending;
+      if (attempt >= this.batchWriteAttempts) break;
+    }
+    return pending.map(({ PutRequest }) => byKey.get(PutRequest.Item.sk)).filter((e) => e !== undefined);
   }
 
   async eventExists(event: StoredEvent, timeoutMs: number): Promise<boolean> {

@@ -30,6 +30,11 @@ export interface InboxPage {
 export interface EventStore {
   /** Writes a new event; resolves `false` when an item with its key already exists. */
   putEvent(event: StoredEvent): Promise<boolean>;
+  /**
+   * Writes up to 25 new events (fresh ids) in one batch, retrying what the store leaves unprocessed; resolves
+   * the events still not written after the last attempt. When it throws, each event may or may not be written.
+   */
+  putEvents(events: readonly StoredEvent[]): Promise<StoredEvent[]>;
   /** Whether the event's item exists, by a strongly consistent read of its key that gives up after `timeoutMs`. */
   eventExists(event: StoredEvent, timeoutMs: number): Promise<boolean>;
   /** Finds a tenant's event by id, whichever way the table allows; undefined when absent or expired. */

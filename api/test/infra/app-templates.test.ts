@@ -67,8 +67,8 @@ describe('the synthesized templates of a stage', () => {
     [
       'monitoring',
       {
-        'AWS::CloudWatch::Alarm': 69,
-        'AWS::CloudWatch::CompositeAlarm': 36,
+        'AWS::CloudWatch::Alarm': 76,
+        'AWS::CloudWatch::CompositeAlarm': 40,
         'AWS::CloudWatch::Dashboard': 2,
         'AWS::Logs::QueryDefinition': 6,
         'AWS::SNS::Topic': 2,

@@ -2,4 +2,5 @@
 import type { ValidateFunction } from 'ajv';
 
 export declare const createEvent: ValidateFunction;
+export declare const batchEvents: ValidateFunction;
 export declare const eventId: ValidateFunction;
