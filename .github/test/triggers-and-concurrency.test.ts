@@ -11,6 +11,7 @@ import {
   type ExpressionContexts,
   type ExpressionValue,
 } from './support/actions-expression';
+import { SCENARIO_NAMES } from '../../load/scenarios/scenarios';
 import { jobOf, readWorkflow, type Concurrency, type Job, type Workflow } from './support/workflow-files';
 
 interface EvaluatedConcurrency {
@@ -111,9 +112,9 @@ describe('load-test.yml', () => {
     const scenarios = scenariosFor(schedule);
     const groups = scenarios.map((scenario) => concurrencyFor(schedule, scenario));
 
-    expect(scenarios).toHaveLength(4);
-    expect(new Set(groups.map((c) => c.group)).size).toBe(4);
-    expect(groups.map((c) => c.cancelInProgress)).toEqual([false, false, false, false]);
+    expect(scenarios).toEqual([...SCENARIO_NAMES]);
+    expect(new Set(groups.map((c) => c.group)).size).toBe(SCENARIO_NAMES.length);
+    expect(groups.map((c) => c.cancelInProgress)).toEqual(SCENARIO_NAMES.map(() => false));
   });
 
   it("lets a new push to a labelled pull request cancel that pull request's run of the same scenario only", () => {

@@ -9,7 +9,7 @@ import type { ApiEndpoint } from '../../contract/metrics';
 import { KNEE_WINDOW_SECONDS, type KneeLimits } from './knee.ts';
 import {
   parseDuration,
-  requestedRate,
+  requestedEventRate,
   withRate,
   type IterationKind,
   type ScenarioSpec,
@@ -45,6 +45,7 @@ export const COUNTED_STATUSES = [0, 200, 201, 400, 401, 404, 409, 413, 415, 429,
 /** The endpoints an iteration may call (ack, delete and get create an event when they have none yet). */
 export const ITERATION_ENDPOINTS: Record<IterationKind, readonly ApiEndpoint[]> = {
   create: ['POST /v1/events'],
+  'create-batch': ['POST /v1/events/batch'],
   'poll-and-ack': ['GET /v1/inbox', 'POST /v1/events/{event_id}/ack'],
   poll: ['GET /v1/inbox'],
   ack: ['POST /v1/events/{event_id}/ack', 'POST /v1/events'],
@@ -264,7 +265,7 @@ function scenarioThresholds(run: ScenarioRun, file: ThresholdsFile): Record<stri
     if (endpoint !== undefined && !(spec.endpoints as string[]).includes(endpoint)) continue;
     if (metric === EVENTS_ACCEPTED_METRIC) {
       const objective = ingestionObjectiveRate(file) ?? 0;
-      const asked = requestedRate(spec, run.durationSeconds);
+      const asked = requestedEventRate(spec, run.durationSeconds);
       // Held to the ingestion objective when the scenario offers its rate for the whole run
       // (`role.ingestionObjective`) and asks for at least that rate: elsewhere it would fail by construction.
       if (spec.role.ingestionObjective && asked >= objective) {

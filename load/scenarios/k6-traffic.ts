@@ -16,7 +16,9 @@ import { ENDPOINT_TAG, EVENTS_ACCEPTED_METRIC } from '../../contract/k6-vocabula
 import { WINDOW_TAG, k6Options, kneeLimits, parseThresholdsFile, resolveRun, windowStartOf } from './k6-options.ts';
 import { summaryFiles, type K6SummaryData } from './k6-summary.ts';
 import {
+  batchBody,
   CREATED_EVENTS_REMEMBERED,
+  DEFAULT_BATCH_SIZE,
   DEFAULT_INBOX_LIMIT,
   eventBody,
   pickIteration,
@@ -87,14 +89,23 @@ function iterate(api: ApiClient, part: TrafficPart, durationSeconds: number): vo
   // the end-of-test data has per-window figures: the timeline and the knee (k6-summary.ts).
   const windowStart = windowStartOf(Date.now() - exec.scenario.startTime, durationSeconds);
   exec.vu.metrics.tags[WINDOW_TAG] = String(windowStart);
-  runIteration(api, pickIteration(part.mix, Math.random()), part.inboxLimit ?? DEFAULT_INBOX_LIMIT);
+  runIteration(
+    api,
+    pickIteration(part.mix, Math.random()),
+    part.inboxLimit ?? DEFAULT_INBOX_LIMIT,
+    part.batchSize ?? DEFAULT_BATCH_SIZE,
+  );
   if (part.thinkTimeSeconds > 0) sleep(part.thinkTimeSeconds);
 }
 
-function runIteration(api: ApiClient, kind: IterationKind, inboxLimit: number): void {
+function runIteration(api: ApiClient, kind: IterationKind, inboxLimit: number, batchSize: number): void {
   switch (kind) {
     case 'create':
       remember(api.create(sequence++));
+      return;
+    case 'create-batch':
+      for (const id of api.createBatch(sequence, batchSize)) remember(id);
+      sequence += batchSize;
       return;
     case 'poll':
       api.poll(inboxLimit);
@@ -131,6 +142,7 @@ function apiClient(targetUrl: string, apiKey: string) {
     tags: { [ENDPOINT_TAG]: endpoint, name: `${targetUrl}${endpoint.slice(endpoint.indexOf(' ') + 1)}` },
   });
   const create = params('POST /v1/events', true);
+  const createBatch = params('POST /v1/events/batch', true);
   const inbox = params('GET /v1/inbox');
   const ack = params('POST /v1/events/{event_id}/ack');
   const remove = params('DELETE /v1/events/{event_id}');
@@ -146,6 +158,19 @@ function apiClient(targetUrl: string, apiKey: string) {
       if (res.status === 201) eventsAccepted.add(1);
       check(res, { 'create: 201 with an event_id': () => id !== undefined });
       return id;
+    },
+    /** Posts `size` events from this VU's `first`-th in one batch; the ids of the events it created. */
+    createBatch(first: number, size: number): string[] {
+      const res = http.post(`${targetUrl}/v1/events/batch`, batchBody(first, size), createBatch);
+      const results = res.status === 200 || res.status === 503 ? jsonBody(res)?.results : undefined;
+      const ids = Array.isArray(results)
+        ? results.flatMap((r) =>
+            isRecord(r) && r.status === 201 && typeof r.event_id === 'string' ? [r.event_id] : [],
+          )
+        : [];
+      if (ids.length > 0) eventsAccepted.add(ids.length);
+      check(res, { 'create-batch: 200 with every event created': () => res.status === 200 && ids.length === size });
+      return ids;
     },
     /** Ids of the pending events of one inbox page. */
     poll(limit: number): string[] {

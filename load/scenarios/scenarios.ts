@@ -1,21 +1,28 @@
 /**
- * The four load scenarios as data: the k6 scripts and the local runner both read them, so both send the
+ * The load scenarios as data: the k6 scripts and the local runner both read them, so both send the
  * same traffic. Nothing here may import Node or k6 modules (k6 bundles this file; Node runs it).
  */
 import type { ApiEndpoint } from '../../contract/metrics';
 
-export const SCENARIO_NAMES = ['event_ingestion', 'inbox_polling', 'mixed_workload', 'stress_test'] as const;
+export const SCENARIO_NAMES = [
+  'event_ingestion',
+  'batch_ingestion',
+  'inbox_polling',
+  'mixed_workload',
+  'stress_test',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /**
  * What one iteration does:
  * - `create`: POST /v1/events;
+ * - `create-batch`: POST /v1/events/batch with `batchSize` events;
  * - `poll-and-ack`: GET /v1/inbox?limit=N, then POST .../ack for every event it returned;
  * - `poll`: GET /v1/inbox?limit=N;
  * - `ack` / `delete`: ack or delete one event this generator created earlier (a create when there is none yet);
  * - `get`: GET /v1/events/{id} of an event this generator created earlier (a create when there is none yet).
  */
-export type IterationKind = 'create' | 'poll-and-ack' | 'poll' | 'ack' | 'delete' | 'get';
+export type IterationKind = 'create' | 'create-batch' | 'poll-and-ack' | 'poll' | 'ack' | 'delete' | 'get';
 
 export interface WeightedIteration {
   kind: IterationKind;
@@ -46,6 +53,8 @@ export interface TrafficPart {
   thinkTimeSeconds: number;
   /** `limit` of inbox polls. */
   inboxLimit?: number;
+  /** Events in each `create-batch` iteration (default {@link DEFAULT_BATCH_SIZE}). */
+  batchSize?: number;
 }
 
 export interface ScenarioSpec {
@@ -76,6 +85,9 @@ export interface ScenarioRole {
 /** `limit` of inbox polls whose traffic part sets none (k6 and the local runner alike). */
 export const DEFAULT_INBOX_LIMIT = 20;
 
+/** Events per `create-batch` iteration whose traffic part sets no `batchSize`. */
+export const DEFAULT_BATCH_SIZE = 10;
+
 /** Event ids a generator remembers for ack, delete and get; the oldest are forgotten first. */
 export const CREATED_EVENTS_REMEMBERED = 10_000;
 
@@ -96,6 +108,26 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
       },
     ],
     endpoints: ['POST /v1/events'],
+    role: { gate: 'slo', ingestionObjective: true },
+  },
+  batch_ingestion: {
+    name: 'batch_ingestion',
+    description:
+      'Producers post batches of 10 events at a constant 100/s: the ingestion objective through the batch endpoint.',
+    durationSeconds: 60,
+    primary: 'batches',
+    traffic: [
+      {
+        name: 'batches',
+        executor: 'constant-arrival-rate',
+        rate: 100,
+        maxInFlight: 200,
+        mix: [{ kind: 'create-batch', weight: 1 }],
+        thinkTimeSeconds: 0,
+        batchSize: DEFAULT_BATCH_SIZE,
+      },
+    ],
+    endpoints: ['POST /v1/events/batch'],
     role: { gate: 'slo', ingestionObjective: true },
   },
   inbox_polling: {
@@ -219,6 +251,32 @@ export function requestedRate(spec: ScenarioSpec, durationSeconds: number): numb
   return Math.max(...boundaries.map(total));
 }
 
+/**
+ * Events the run asks to create per second at its peak: {@link requestedRate} with each part's iterations
+ * weighted by the events its mix creates (a `create-batch` iteration creates `batchSize`, the others one at
+ * most; only creating iterations count). The ingestion objective is held against this.
+ */
+export function requestedEventRate(spec: ScenarioSpec, durationSeconds: number): number {
+  const eventsPerIteration = (part: TrafficPart): number => {
+    const total = part.mix.reduce((sum, entry) => sum + entry.weight, 0);
+    const events = part.mix.reduce(
+      (sum, { kind, weight }) =>
+        sum + weight * (kind === 'create-batch' ? (part.batchSize ?? DEFAULT_BATCH_SIZE) : kind === 'create' ? 1 : 0),
+      0,
+    );
+    return total === 0 ? 0 : events / total;
+  };
+  const weighted = {
+    ...spec,
+    traffic: spec.traffic.map((part) => ({
+      ...part,
+      rate: part.rate * eventsPerIteration(part),
+      stages: part.stages?.map((stage) => ({ ...stage, target: stage.target * eventsPerIteration(part) })),
+    })),
+  };
+  return requestedRate(weighted, durationSeconds);
+}
+
 /** Iterations due between `fromSeconds` and `toSeconds` of a run, all parts together (the integral of the rate). */
 export function iterationsDue(
   spec: ScenarioSpec,
@@ -248,14 +306,24 @@ export function pickIteration(mix: WeightedIteration[], random: number): Iterati
   return mix[mix.length - 1]?.kind ?? 'create';
 }
 
-/** The body of the `sequence`-th event a generator posts. */
-export function eventBody(sequence: number): string {
-  return JSON.stringify({
+/** The `sequence`-th event a generator posts. */
+function loadEvent(sequence: number): Record<string, unknown> {
+  return {
     source: 'load-test',
     event_type: sequence % 10 === 0 ? 'order.refunded' : 'order.created',
     payload: { order_id: `ord_${sequence}`, amount: 1000 + (sequence % 9000), currency: 'EUR' },
     metadata: { scenario: 'load' },
-  });
+  };
+}
+
+/** The body of the `sequence`-th event a generator posts. */
+export function eventBody(sequence: number): string {
+  return JSON.stringify(loadEvent(sequence));
+}
+
+/** The body of a batch of `size` events, the first being the `firstSequence`-th a generator posts. */
+export function batchBody(firstSequence: number, size: number): string {
+  return JSON.stringify({ events: Array.from({ length: size }, (_, i) => loadEvent(firstSequence + i)) });
 }
 
 /** Parses `60`, `60s`, `2m` or `1h` into seconds. */

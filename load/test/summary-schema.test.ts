@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SCENARIO_NAMES } from '../scenarios/scenarios';
 import { InvalidSummaryError, parseSummary, readSummary } from '../src/summary-schema';
 import { syntheticSummary } from '../src/synthetic-summary';
 
@@ -44,7 +45,7 @@ describe('parseSummary', () => {
     [
       'an unknown scenario',
       (summary: Record<string, any>) => (summary.scenario = 'soak'),
-      'scenario: must be one of event_ingestion, inbox_polling, mixed_workload, stress_test',
+      `scenario: must be one of ${SCENARIO_NAMES.join(', ')}`,
     ],
     [
       'a success rate given in percent',

@@ -92,12 +92,12 @@ export class RunRecorder {
     count(endpoint, outcome.status);
     count(this.total, outcome.status);
     endpoint.latency.recordMs(latencyMs);
-    if (outcome.accepted) this.accepted++;
+    this.accepted += outcome.accepted;
     const second = this.secondOf(outcome.dueAt);
     if (!second) return;
     second.requests++;
     if (!isSuccess(outcome.status)) second.failed++;
-    if (outcome.accepted) second.eventsAccepted++;
+    second.eventsAccepted += outcome.accepted;
     second.latency.recordMs(latencyMs);
   }
 

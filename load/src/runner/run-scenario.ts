@@ -86,7 +86,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<LoadSumm
       recorder.iterationStarted(dueAt);
       inFlight[index] = (inFlight[index] ?? 0) + 1;
       return traffic
-        .iterate(pickIteration(part.mix, random()), dueAt, part.inboxLimit)
+        .iterate(pickIteration(part.mix, random()), dueAt, part.inboxLimit, part.batchSize)
         .then(() => (part.thinkTimeSeconds > 0 ? sleep(part.thinkTimeSeconds * 1000) : undefined))
         .finally(() => {
           inFlight[index] = (inFlight[index] ?? 1) - 1;

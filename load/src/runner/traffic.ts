@@ -1,7 +1,9 @@
 import type { Pool } from 'undici';
 import type { ApiEndpoint } from '../../../contract/metrics';
 import {
+  batchBody,
   CREATED_EVENTS_REMEMBERED,
+  DEFAULT_BATCH_SIZE,
   DEFAULT_INBOX_LIMIT,
   eventBody,
   type IterationKind,
@@ -15,8 +17,8 @@ export interface RequestOutcome {
   /** When the request was due (the scheduled time for an iteration's first request), `performance.now()` ms. */
   dueAt: number;
   doneAt: number;
-  /** An event accepted (201 on POST /v1/events). */
-  accepted: boolean;
+  /** Events this request created: 1 for a 201 on POST /v1/events, the created ones of a batch. */
+  accepted: number;
 }
 
 export interface TrafficContext {
@@ -38,10 +40,17 @@ export class Traffic {
   constructor(private readonly context: TrafficContext) {}
 
   /** Runs one iteration; its first request is measured from `dueAt`, later ones from when they were sent. */
-  async iterate(kind: IterationKind, dueAt: number, inboxLimit = DEFAULT_INBOX_LIMIT): Promise<void> {
+  async iterate(
+    kind: IterationKind,
+    dueAt: number,
+    inboxLimit = DEFAULT_INBOX_LIMIT,
+    batchSize = DEFAULT_BATCH_SIZE,
+  ): Promise<void> {
     switch (kind) {
       case 'create':
         return this.create(dueAt);
+      case 'create-batch':
+        return this.createBatch(dueAt, batchSize);
       case 'poll':
         await this.poll(dueAt, inboxLimit);
         return;
@@ -64,17 +73,33 @@ export class Traffic {
 
   private async create(dueAt: number): Promise<void> {
     const { status, body } = await this.request('POST', '/v1/events', eventBody(this.sequence++));
-    this.finish('POST /v1/events', status, dueAt, status === 201);
+    this.finish('POST /v1/events', status, dueAt, status === 201 ? 1 : 0);
     const id = status === 201 ? (JSON.parse(body) as { event_id?: string }).event_id : undefined;
-    if (id) {
-      this.created.push(id);
-      if (this.created.length > CREATED_EVENTS_REMEMBERED) this.created.shift();
-    }
+    if (id) this.remember(id);
+  }
+
+  /** POST /v1/events/batch; a 200 or 503 answer says per event which were created. */
+  private async createBatch(dueAt: number, size: number): Promise<void> {
+    const first = this.sequence;
+    this.sequence += size;
+    const { status, body } = await this.request('POST', '/v1/events/batch', batchBody(first, size));
+    const results =
+      status === 200 || status === 503
+        ? ((JSON.parse(body) as { results?: { status: number; event_id?: string }[] }).results ?? [])
+        : [];
+    const created = results.filter((result) => result.status === 201);
+    this.finish('POST /v1/events/batch', status, dueAt, created.length);
+    for (const result of created) if (result.event_id) this.remember(result.event_id);
+  }
+
+  private remember(id: string): void {
+    this.created.push(id);
+    if (this.created.length > CREATED_EVENTS_REMEMBERED) this.created.shift();
   }
 
   private async poll(dueAt: number, limit: number): Promise<string[]> {
     const { status, body } = await this.request('GET', `/v1/inbox?limit=${limit}`);
-    this.finish('GET /v1/inbox', status, dueAt, false);
+    this.finish('GET /v1/inbox', status, dueAt, 0);
     if (status !== 200) return [];
     return (JSON.parse(body) as { events: { event_id: string }[] }).events.map((event) => event.event_id);
   }
@@ -85,10 +110,10 @@ export class Traffic {
 
   private async send(endpoint: ApiEndpoint, method: string, path: string, dueAt: number): Promise<void> {
     const { status } = await this.request(method, path);
-    this.finish(endpoint, status, dueAt, false);
+    this.finish(endpoint, status, dueAt, 0);
   }
 
-  private finish(endpoint: ApiEndpoint, status: number, dueAt: number, accepted: boolean): void {
+  private finish(endpoint: ApiEndpoint, status: number, dueAt: number, accepted: number): void {
     this.context.record({ endpoint, status, dueAt, doneAt: this.context.now(), accepted });
   }
 

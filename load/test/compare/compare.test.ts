@@ -256,6 +256,28 @@ describe('compareRun', () => {
       expect(row(compareRun(current, undefined), 'POST /v1/events success rate').ok).toBe(true);
     });
 
+    it('holds a batch run to the ingestion objective in events: 100 batches of 10 a second ask for 1,000/s', () => {
+      const meets = compareRun(
+        makeSummary({ scenario: 'batch_ingestion', requestedRate: 100, eventsPerSecond: 1000 }),
+        undefined,
+      );
+      const misses = compareRun(
+        makeSummary({ scenario: 'batch_ingestion', requestedRate: 100, eventsPerSecond: 900 }),
+        undefined,
+      );
+      const slow = compareRun(
+        makeSummary({ scenario: 'batch_ingestion', requestedRate: 5, eventsPerSecond: 50 }),
+        undefined,
+      );
+
+      expect(row(meets, 'events accepted/s')).toMatchObject({ gated: true, ok: true });
+      expect(row(misses, 'events accepted/s')).toMatchObject({ gated: true, ok: false });
+      expect(row(slow, 'events accepted/s')).toMatchObject({
+        gated: false,
+        note: "not gated: the run asked for 50 events/s, below the objective's 1,000/s",
+      });
+    });
+
     it('reads the targets from the SLO spec it is given', () => {
       const spec: SloSpec = {
         ...SLO_SPEC,
@@ -274,7 +296,7 @@ describe('compareRun', () => {
       expect(row(verdict, 'events accepted/s')).toMatchObject({
         current: 50,
         gated: false,
-        note: "not gated: the run asked for 50/s, below the objective's 1,000/s",
+        note: "not gated: the run asked for 50 events/s, below the objective's 1,000/s",
       });
       expect(renderVerdictMarkdown(verdict)).toContain(
         '| events accepted/s | — | 50.0/s | — | ≥ 1,000.0/s (SLO) | ➖ not gated |',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SCENARIO_NAMES } from '../../scenarios/scenarios';
 import { baselinePath } from '../../src/baselines';
 import { baselineRuns, recordBaselines, type RecordBaselinesDeps } from '../../src/runner/record-baselines';
 
@@ -63,10 +64,10 @@ describe('recordBaselines', () => {
     ran = [];
   });
 
-  it('records the eight baselines of the machine class and lists them', async () => {
+  it('records the baselines of every scenario with both generators and lists them', async () => {
     expect(await recordBaselines([], deps())).toBe(0);
 
-    expect(ran).toHaveLength(8);
+    expect(ran).toHaveLength(2 * SCENARIO_NAMES.length);
     expect(out[0]).toBe(`Machine class: ${MACHINE} (from LOAD_MACHINE_CLASS)`);
     expect(out).toContain(`  load/baselines/${MACHINE}/k6/stress_test.json`);
   });
@@ -99,7 +100,7 @@ describe('recordBaselines', () => {
     expect(await recordBaselines(['--generator', 'local'], failing)).toBe(1);
 
     expect(ran).toHaveLength(2);
-    expect(err.join('\n')).toContain('--scenario inbox_polling --generator local');
+    expect(err.join('\n')).toContain(`--scenario ${SCENARIO_NAMES[1]} --generator local`);
   });
 
   it.each([

@@ -15,7 +15,7 @@ function recorderWith(seconds: number, perSecond: (t: number) => { latencyMs: nu
         status,
         dueAt,
         doneAt: dueAt + latencyMs,
-        accepted: status === 201,
+        accepted: status === 201 ? 1 : 0,
       });
     }
   }
@@ -39,7 +39,7 @@ describe('RunRecorder', () => {
         status,
         dueAt: START,
         doneAt: START + 1,
-        accepted: status === 201,
+        accepted: status === 201 ? 1 : 0,
       });
     }
     expect(recorder.endpointSummaries()['POST /v1/events']).toMatchObject({ requests: 6, failed: 3, successRate: 0.5 });

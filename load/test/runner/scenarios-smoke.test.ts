@@ -33,6 +33,7 @@ describe('the scenarios through the local runner (smoke)', () => {
   afterAll(() => api.close());
 
   const lowRates: [Exclude<ScenarioName, 'event_ingestion'>, number][] = [
+    ['batch_ingestion', 10],
     ['inbox_polling', 40],
     ['mixed_workload', 60],
     ['stress_test', 100],
@@ -50,6 +51,10 @@ describe('the scenarios through the local runner (smoke)', () => {
       expectServed(summary, 3);
       if (name === 'stress_test')
         expect(summary.knee === null || typeof summary.knee?.atSeconds === 'number').toBe(true);
+      // Every batch of 10 created its events, and the runner counted events, not requests.
+      if (name === 'batch_ingestion') {
+        expect(summary.eventsAccepted.count).toBe(10 * (summary.endpoints['POST /v1/events/batch']?.requests ?? 0));
+      }
     },
     30_000,
   );
