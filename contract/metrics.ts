@@ -32,6 +32,12 @@ export const DimensionNames = {
   method: 'Method',
 } as const;
 
+/** The `ErrorType` of requests the API shed past its concurrency limit (the error code `OVERLOADED`). */
+export const SHED_LOAD_ERROR_TYPE = 'OVERLOADED';
+
+/** The health check stays outside admission control: it must answer while the API sheds. */
+export const UNSHED_ENDPOINTS: readonly string[] = ['GET /v1/health'];
+
 /** The API's routes as `METHOD /route/template`: the values of the `Endpoint` dimension. */
 export const API_ENDPOINTS = [
   'GET /v1/health',

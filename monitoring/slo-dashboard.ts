@@ -2,7 +2,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, type HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CustomMetricGroup, MonitoringFacade } from 'cdk-monitoring-constructs';
-import { LOOKUP_METHODS, type ApiEndpoint } from '../contract/metrics';
+import {
+  API_ENDPOINTS,
+  LOOKUP_METHODS,
+  SHED_LOAD_ERROR_TYPE,
+  UNSHED_ENDPOINTS,
+  type ApiEndpoint,
+} from '../contract/metrics';
 import type { SloMetrics } from './slo-metrics';
 import {
   latencyTargetInMillis,
@@ -43,6 +49,12 @@ export function addSloDashboardSections(facade: MonitoringFacade, spec: SloSpec,
         metrics: [allEndpointsErrorRatePercent(metrics)],
         horizontalAnnotations: targetAnnotation(spec.errorRate.maximumPercent, 'error rate (max %)'),
       },
+      {
+        title: SHED_LOAD_TITLE,
+        metrics: API_ENDPOINTS.filter((endpoint) => !UNSHED_ENDPOINTS.includes(endpoint)).map((endpoint) =>
+          metrics.errorCountByType(endpoint, SHED_LOAD_ERROR_TYPE, DASHBOARD_PERIOD).with({ label: endpoint }),
+        ),
+      },
     ],
   });
   facade.monitorCustom({
@@ -64,6 +76,9 @@ export function addSloDashboardSections(facade: MonitoringFacade, spec: SloSpec,
     ],
   });
 }
+
+/** Title of the widget drawing the requests shed past the concurrency limit, per endpoint. */
+export const SHED_LOAD_TITLE = 'Shed load: 503 OVERLOADED per endpoint';
 
 /** Title of the widget drawing the 5xx rate of every endpoint together. */
 export const ALL_ENDPOINTS_ERROR_RATE_TITLE = 'All endpoints: 5xx rate (%)';

@@ -40,6 +40,16 @@ export class SloMetrics {
     return this.metric(MetricNames.apiErrorCount, { [DimensionNames.endpoint]: endpoint }, 'Sum', period);
   }
 
+  /** Error responses of an endpoint with one API error code, e.g. the shed load `OVERLOADED` (Sum). */
+  errorCountByType(endpoint: string, errorType: string, period: Duration): Metric {
+    return this.metric(
+      MetricNames.apiErrorCount,
+      { [DimensionNames.endpoint]: endpoint, [DimensionNames.errorType]: errorType },
+      'Sum',
+      period,
+    );
+  }
+
   /** Requests served by every endpoint together: the series the API emits without dimensions (Sum). */
   totalRequestCount(period: Duration): Metric {
     return this.metric(MetricNames.apiRequestCount, {}, 'Sum', period);

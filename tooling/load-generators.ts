@@ -10,6 +10,8 @@ export interface RunResult {
   durationS: number;
   achievedRate: number;
   latency: LatencySummary;
+  /** Latency of the operations that succeeded only (a fast refusal can hide slow successes in `latency`). */
+  succeededLatency: LatencySummary;
   failuresByReason: Record<string, number>;
 }
 
@@ -22,6 +24,7 @@ function summarize(
   succeeded: number,
   recorder: LatencyRecorder,
   failures: Record<string, number>,
+  succeededRecorder: LatencyRecorder,
 ): RunResult {
   const durationS = (performance.now() - started) / 1000;
   return {
@@ -31,6 +34,7 @@ function summarize(
     durationS,
     achievedRate: succeeded / durationS,
     latency: recorder.summary(),
+    succeededLatency: succeededRecorder.summary(),
     failuresByReason: failures,
   };
 }
@@ -41,6 +45,7 @@ function summarize(
  */
 export async function runAtFixedRate(operation: Operation, ratePerS: number, durationS: number): Promise<RunResult> {
   const recorder = new LatencyRecorder();
+  const succeededRecorder = new LatencyRecorder();
   const failures: Record<string, number> = {};
   const total = Math.round(ratePerS * durationS);
   let succeeded = 0;
@@ -48,19 +53,17 @@ export async function runAtFixedRate(operation: Operation, ratePerS: number, dur
   await runOpenModel({
     startedAt: started,
     dueTimesMs: Array.from({ length: total }, (_, i) => (i * 1000) / ratePerS),
-    start: (i, dueAt) =>
-      operation(i)
-        .then((ok) => {
-          if (ok === true) succeeded++;
-          else failures[String(ok)] = (failures[String(ok)] ?? 0) + 1;
-        })
-        .catch((error: unknown) => {
-          const reason = (error as { code?: string }).code ?? (error as Error).name;
-          failures[reason] = (failures[reason] ?? 0) + 1;
-        })
-        .finally(() => recorder.recordMs(performance.now() - dueAt)),
+    start: async (i, dueAt) => {
+      const ok = await attempt(operation, i, failures);
+      const ms = performance.now() - dueAt;
+      recorder.recordMs(ms);
+      if (ok) {
+        succeeded++;
+        succeededRecorder.recordMs(ms);
+      }
+    },
   });
-  return summarize(started, total, succeeded, recorder, failures);
+  return summarize(started, total, succeeded, recorder, failures, succeededRecorder);
 }
 
 /** Closed model at fixed concurrency for `durationS`: the maximum throughput a target sustains. */
@@ -70,6 +73,7 @@ export async function runAtMaxThroughput(
   durationS: number,
 ): Promise<RunResult> {
   const recorder = new LatencyRecorder();
+  const succeededRecorder = new LatencyRecorder();
   const failures: Record<string, number> = {};
   const deadline = performance.now() + durationS * 1000;
   let sent = 0;
@@ -77,21 +81,31 @@ export async function runAtMaxThroughput(
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
-      const i = sent++;
       const t0 = performance.now();
-      try {
-        const ok = await operation(i);
-        if (ok === true) succeeded++;
-        else failures[String(ok)] = (failures[String(ok)] ?? 0) + 1;
-      } catch (error) {
-        const reason = (error as { code?: string }).code ?? (error as Error).name;
-        failures[reason] = (failures[reason] ?? 0) + 1;
+      const ok = await attempt(operation, sent++, failures);
+      const ms = performance.now() - t0;
+      recorder.recordMs(ms);
+      if (ok) {
+        succeeded++;
+        succeededRecorder.recordMs(ms);
       }
-      recorder.recordMs(performance.now() - t0);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarize(started, sent, succeeded, recorder, failures);
+  return summarize(started, sent, succeeded, recorder, failures, succeededRecorder);
+}
+
+/** Runs one operation; true when it succeeded, otherwise its reason is counted in `failures`. */
+async function attempt(operation: Operation, i: number, failures: Record<string, number>): Promise<boolean> {
+  try {
+    const ok = await operation(i);
+    if (ok === true) return true;
+    failures[String(ok)] = (failures[String(ok)] ?? 0) + 1;
+  } catch (error) {
+    const reason = (error as { code?: string }).code ?? (error as Error).name;
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  }
+  return false;
 }
 
 /** Median of a list (mean of the two middle values for an even count). */

@@ -54,6 +54,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     DYNAMODB_ENDPOINT: endpoint,
     CURSOR_SECRET: 'test-cursor-secret-0123456789',
     LOG_LEVEL: 'silent',
+    // Tests seed through the API in bursts, against an engine in this very process: shedding those would
+    // fail the setup, not the API. Admission control has tests of its own, which turn it on.
+    ADMISSION_CONTROL: 'off',
     ...options.env,
   });
   // Tables are set up directly on the engine, so a fault proxy cannot get in the way.
@@ -66,7 +69,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     acme: await mintApiKey(keyStore, { tenantId: 'acme', name: 'test' }),
     globex: await mintApiKey(keyStore, { tenantId: 'globex', name: 'test' }),
   };
-  const server: Server = createHttpServer(runtime.app, logger);
+  const server: Server = createHttpServer(runtime.app, logger, {
+    ...(runtime.admission ? { admission: { limit: runtime.admission, metrics: runtime.metrics } } : {}),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -37,6 +37,11 @@ export interface ApiConfig {
   stage: string;
   /** Serve `/dashboard` and `/metrics` (the local server; never in Lambda). */
   localPages: boolean;
+  /**
+   * Admission control (`ADMISSION_CONTROL`, `adaptive` by default, or `off`): API requests in flight are held
+   * to an adaptive limit between `ADMISSION_MIN_CONCURRENCY` (8) and `ADMISSION_MAX_CONCURRENCY` (256).
+   */
+  admission: { enabled: boolean; minLimit: number; maxLimit: number };
   /** `json` (default) or `pretty` for reading in a terminal. */
   logFormat: 'json' | 'pretty';
   version: string;
@@ -69,6 +74,18 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 function text(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw ? raw : undefined;
+}
+
+function admissionConfig(env: Env): ApiConfig['admission'] {
+  const enabled = oneOf(env, 'ADMISSION_CONTROL', ['adaptive', 'off'] as const, 'adaptive') === 'adaptive';
+  const minLimit = integer(env, 'ADMISSION_MIN_CONCURRENCY', 8, 1, 100_000);
+  const maxLimit = integer(env, 'ADMISSION_MAX_CONCURRENCY', Math.max(256, minLimit), 1, 100_000);
+  if (maxLimit < minLimit) {
+    throw new ConfigError(
+      `ADMISSION_MAX_CONCURRENCY (${maxLimit}) must be at least ADMISSION_MIN_CONCURRENCY (${minLimit})`,
+    );
+  }
+  return { enabled, minLimit, maxLimit };
 }
 
 /** Parses the API's configuration from environment variables (see the README's table). */
@@ -113,6 +130,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     metricsSink: oneOf(env, 'METRICS_SINK', METRICS_SINK_KINDS, env.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),
     stage: text(env, 'STAGE') ?? (env.AWS_LAMBDA_FUNCTION_NAME ? 'Production' : 'Local'),
     localPages: !env.AWS_LAMBDA_FUNCTION_NAME,
+    admission: admissionConfig(env),
     version,
   };
 }

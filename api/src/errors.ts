@@ -1,3 +1,5 @@
+import { SHED_LOAD_ERROR_TYPE } from '../../contract/metrics';
+
 /** Machine-readable error codes of the API's error envelope. */
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -12,6 +14,7 @@ export type ErrorCode =
   | 'EXPECTATION_FAILED'
   | 'HEADERS_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
+  | typeof SHED_LOAD_ERROR_TYPE
   | 'INTERNAL_ERROR';
 
 /** Base of every error the API maps to an HTTP response. */
@@ -88,13 +91,18 @@ export class HeadersTooLargeError extends ApiError {
 /** The store is throttled or unreachable: the client should retry after `retryAfterSeconds`. */
 export class ServiceUnavailableError extends ApiError {
   readonly status = 503;
-  readonly code = 'SERVICE_UNAVAILABLE';
+  readonly code: ErrorCode = 'SERVICE_UNAVAILABLE';
   readonly retryAfterSeconds: number;
 
   constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown; details?: unknown } = {}) {
     super(message, options.details, { cause: options.cause });
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
   }
+}
+
+/** The API is at its concurrency limit: the request was shed before any work, to be retried after `retryAfterSeconds`. */
+export class OverloadedError extends ServiceUnavailableError {
+  override readonly code: ErrorCode = SHED_LOAD_ERROR_TYPE;
 }
 
 export class InternalError extends ApiError {

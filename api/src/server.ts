@@ -62,7 +62,9 @@ export async function startLocalServer(
       ...(config.devApiKey !== undefined ? { key: config.devApiKey } : {}),
     });
     prepareRestarted = () => prepareRestartedEngine(runtime, config, devApiKey, logger);
-    const server = createHttpServer(runtime.app, logger);
+    const server = createHttpServer(runtime.app, logger, {
+      ...(runtime.admission ? { admission: { limit: runtime.admission, metrics: runtime.metrics } } : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());

@@ -14,7 +14,19 @@ describe('readConfig', () => {
       authCacheTtlMs: 60_000,
       cursorSecretGenerated: true,
       devTenant: 'dev',
+      admission: { enabled: true, minLimit: 8, maxLimit: 256 },
     });
+  });
+
+  it('reads the admission control settings', () => {
+    expect(readConfig({ ADMISSION_CONTROL: 'off' }).admission.enabled).toBe(false);
+    expect(readConfig({ ADMISSION_MIN_CONCURRENCY: '2', ADMISSION_MAX_CONCURRENCY: '40' }).admission).toEqual({
+      enabled: true,
+      minLimit: 2,
+      maxLimit: 40,
+    });
+    // A minimum above the default maximum raises the maximum with it.
+    expect(readConfig({ ADMISSION_MIN_CONCURRENCY: '500' }).admission.maxLimit).toBe(500);
   });
 
   it('reads overrides', () => {
@@ -48,6 +60,12 @@ describe('readConfig', () => {
       'CURSOR_SECRET_PREVIOUS must be at least 16 characters',
     ],
     [{ CURSOR_SECRET_PREVIOUS: 'y'.repeat(20) }, 'CURSOR_SECRET_PREVIOUS is only read with CURSOR_SECRET'],
+    [{ ADMISSION_CONTROL: 'static' }, 'ADMISSION_CONTROL must be one of adaptive, off'],
+    [{ ADMISSION_MIN_CONCURRENCY: '0' }, 'ADMISSION_MIN_CONCURRENCY must be an integer between 1 and 100000'],
+    [
+      { ADMISSION_MIN_CONCURRENCY: '50', ADMISSION_MAX_CONCURRENCY: '10' },
+      'ADMISSION_MAX_CONCURRENCY (10) must be at least ADMISSION_MIN_CONCURRENCY (50)',
+    ],
   ])('names the variable when %p is invalid', (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);

@@ -10,7 +10,7 @@ import { LOGS_INSIGHTS_QUERIES } from '../../contract/log-queries';
 import { API_ENDPOINTS } from '../../contract/metrics';
 import { endpointSlug } from '../alarm-naming';
 import { MonitoringStack } from '../monitoring-stack';
-import { ALL_ENDPOINTS_ERROR_RATE_TITLE, endpointWidgetTitles } from '../slo-dashboard';
+import { ALL_ENDPOINTS_ERROR_RATE_TITLE, endpointWidgetTitles, SHED_LOAD_TITLE } from '../slo-dashboard';
 import {
   DEFAULT_ALERTING,
   SLO_SPEC,
@@ -536,6 +536,19 @@ describe('MonitoringStack', () => {
     it('draws the 5xx rate of every endpoint together', () => {
       expect(detail).toContain(ALL_ENDPOINTS_ERROR_RATE_TITLE);
     });
+
+    it.each(API_ENDPOINTS.filter((e) => e !== 'GET /v1/health'))(
+      'draws the load shed at %s: its OVERLOADED error responses',
+      (endpoint) => {
+        expect(detail).toContain(SHED_LOAD_TITLE);
+        const escaped = endpoint.replace(/[{}]/g, '\\$&');
+        expect(detail).toMatch(
+          new RegExp(
+            `\\\\"ApiErrorCount\\\\",\\\\"Endpoint\\\\",\\\\"${escaped}\\\\",\\\\"ErrorType\\\\",\\\\"OVERLOADED\\\\"`,
+          ),
+        );
+      },
+    );
 
     it('draws the ingestion rate against its objective and the lookups by method', () => {
       expect(detail).toContain('Event ingestion rate (events/s)');

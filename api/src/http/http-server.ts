@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
@@ -7,10 +8,13 @@ import {
   BadRequestError,
   ExpectationFailedError,
   HeadersTooLargeError,
+  OverloadedError,
   PayloadTooLargeError,
   RequestTimeoutError,
   type ApiError,
 } from '../errors';
+import type { MetricsRecorder } from '../observability/metrics/metrics-recorder';
+import { sheddableEndpoint, type AdaptiveConcurrencyLimit } from './admission-control';
 import { errorBody } from './error-middleware';
 import { serializeResponse } from './json';
 
@@ -19,8 +23,14 @@ import { serializeResponse } from './json';
  * them, with a bare status line: what its parser rejects, an HTTP/1.1 request without `Host`, an
  * `Expect` it cannot meet. Here each of those gets the API's error envelope, a request id and a log line.
  */
-export function createHttpServer(app: Koa, logger: Logger): Server {
+export interface HttpServerOptions {
+  /** Admission control: API requests past this limit in flight are shed here, before the app sees them. */
+  admission?: { limit: AdaptiveConcurrencyLimit; metrics: MetricsRecorder };
+}
+
+export function createHttpServer(app: Koa, logger: Logger, options: HttpServerOptions = {}): Server {
   const handle = app.callback();
+  const admit = options.admission ? admission(options.admission, logger) : undefined;
   const unanswered = new Set<ServerResponse>();
   // Node's own Host check answers a bare 400; the same check below answers in the envelope.
   const server = createServer({ requireHostHeader: false }, (req, res) => {
@@ -31,6 +41,7 @@ export function createHttpServer(app: Koa, logger: Logger): Server {
       rejectRequest(res, new BadRequestError('HTTP/1.1 requests must carry a Host header'), 'missing Host', logger);
       return;
     }
+    if (admit && !admit(req, res)) return;
     void handle(req, res);
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
@@ -40,6 +51,55 @@ export function createHttpServer(app: Koa, logger: Logger): Server {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerParserError(error, socket, logger));
   inFlight.set(server, unanswered);
   return server;
+}
+
+/** How often at most the number of shed requests is logged (one line, not one per request). */
+const SHED_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Admission control in front of the app: an API request past the limit is answered 503 `OVERLOADED` with
+ * `Retry-After` right here, before the app, its context, its access line or its body parsing, so shedding
+ * costs a fraction of serving (docs/API.md, Overload). It is recorded in the metrics for its endpoint, and
+ * one log line every 10 s at most counts what was shed. Admitted requests feed the limit their round trip.
+ */
+function admission(
+  { limit, metrics }: NonNullable<HttpServerOptions['admission']>,
+  logger: Logger,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  let shedSinceLog = 0;
+  let lastLog = 0;
+  return (req, res) => {
+    const endpoint = sheddableEndpoint(req.method, req.url);
+    if (endpoint === undefined) return true;
+    if (limit.tryAcquire()) {
+      const started = performance.now();
+      res.once('close', () => limit.release(performance.now() - started));
+      return true;
+    }
+    const requestId = randomUUID();
+    const error = new OverloadedError('The API is at capacity; retry later', {
+      retryAfterSeconds: 1,
+      details: { limit: limit.limit, in_flight: limit.inFlight },
+    });
+    const body = serializeResponse(errorBody(error, requestId));
+    // The body is not read: Node discards it once the answer is sent, and the connection stays usable.
+    res.writeHead(error.status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Retry-After': String(error.retryAfterSeconds),
+      'X-Request-ID': requestId,
+    });
+    res.end(body);
+    metrics.recordRequest({ endpoint, statusCode: error.status, durationMs: 0, errorType: error.code });
+    shedSinceLog += 1;
+    const now = performance.now();
+    if (now - lastLog >= SHED_LOG_INTERVAL_MS) {
+      logger.warn({ shed: shedSinceLog, limit: limit.limit, error_type: error.code }, 'Load shed');
+      shedSinceLog = 0;
+      lastLog = now;
+    }
+    return false;
+  };
 }
 
 const inFlight = new WeakMap<Server, Set<ServerResponse>>();
