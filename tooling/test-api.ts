@@ -8,8 +8,7 @@ import { mintApiKey } from '../api/src/domain/mint-api-key';
 import { createHttpServer } from '../api/src/http/http-server';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../engine/src/embedded-engine';
 import { createLogger } from '../api/src/observability/logger';
-import type { Runtime } from '../api/src/runtime';
-import { createServerRuntime } from '../api/src/server-runtime';
+import { createServerRuntime, type ServerRuntime } from '../api/src/server-runtime';
 import { createDynamoDbClients } from '../platform/dynamodb-client';
 import { DynamoDbApiKeyStore } from '../api/src/store/dynamodb-api-key-store';
 import { ensureTables } from '../api/src/store/ensure-tables';
@@ -17,7 +16,7 @@ import { ensureTables } from '../api/src/store/ensure-tables';
 export interface TestApi {
   url: string;
   engine: EmbeddedEngine;
-  runtime: Runtime;
+  runtime: ServerRuntime;
   config: ApiConfig;
   /** API keys of two tenants, for isolation tests. */
   keys: { acme: string; globex: string };

@@ -3,7 +3,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { createApp } from './app';
-import { AdaptiveConcurrencyLimit } from './http/admission-control';
 import type { ApiConfig } from './config';
 import { ApiKeyAuthenticator } from './domain/authenticator';
 import { EventService } from './domain/event-service';
@@ -27,8 +26,6 @@ export interface Runtime {
   service: EventService;
   apiKeys: DynamoDbApiKeyStore;
   eventIdIndex: EventIdIndexStatus;
-  /** The limit on API requests in flight the HTTP server sheds past (`ADMISSION_CONTROL`); none when off. */
-  admission: AdaptiveConcurrencyLimit | undefined;
   /** Closes the SDK clients' sockets (the store's, and the health probe's once it exists). */
   destroyClients(): void;
 }
@@ -108,12 +105,7 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     db.client.destroy();
     probe.destroy();
   };
-  // Applied by the long-running server in front of the app (createHttpServer); a Lambda instance serves one
-  // request at a time, so it has none.
-  const admission = config.admission.enabled
-    ? new AdaptiveConcurrencyLimit({ minLimit: config.admission.minLimit, maxLimit: config.admission.maxLimit })
-    : undefined;
-  return { app, metrics, clients: db, service, apiKeys, eventIdIndex, destroyClients, admission };
+  return { app, metrics, clients: db, service, apiKeys, eventIdIndex, destroyClients };
 }
 
 /**

@@ -9,8 +9,17 @@ import type { ComponentHealth } from './health/health-check';
 import { prometheusRoute } from './http/routes/prometheus';
 import { runWithoutLogContext } from './observability/log-context';
 import { createMetricsSink, PrometheusSink, type MetricsRecorder, type MetricsSink } from './observability/metrics';
+import { AdaptiveConcurrencyLimit } from './http/admission-control';
 import { createRuntime, type Runtime } from './runtime';
 import type { DynamoDbClients } from '../../platform/dynamodb-client';
+
+/**
+ * The runtime with what only a long-running server has: the limit its HTTP server sheds API requests past
+ * (`ADMISSION_CONTROL`; none when off). A Lambda instance serves one request at a time and builds none.
+ */
+export interface ServerRuntime extends Runtime {
+  admission: AdaptiveConcurrencyLimit | undefined;
+}
 
 export interface ServerRuntimeParts {
   /** DynamoDB clients to use instead of ones built from the configuration. */
@@ -23,11 +32,11 @@ export interface ServerRuntimeParts {
  * The runtime of a long-running process (`npm start`, tests): metrics to the sink `METRICS_SINK` names,
  * cursors signed with `CURSOR_SECRET` (and `CURSOR_SECRET_PREVIOUS` still accepted), and the local pages (live dashboard, `/metrics`).
  */
-export function createServerRuntime(config: ApiConfig, logger: Logger, parts: ServerRuntimeParts = {}): Runtime {
+export function createServerRuntime(config: ApiConfig, logger: Logger, parts: ServerRuntimeParts = {}): ServerRuntime {
   const { clients, engineHealth } = parts;
   const sink = createSink(config, logger);
   const codec = new InboxCursorCodec({ current: config.cursorSecret, previous: config.cursorSecretPrevious });
-  return createRuntime(config, logger, {
+  const runtime = createRuntime(config, logger, {
     sink,
     metricsFlushIntervalMs: 60_000,
     cursors: () => Promise.resolve(codec),
@@ -35,6 +44,10 @@ export function createServerRuntime(config: ApiConfig, logger: Logger, parts: Se
     ...(clients ? { clients } : {}),
     ...(engineHealth ? { engineHealth } : {}),
   });
+  const admission = config.admission.enabled
+    ? new AdaptiveConcurrencyLimit({ minLimit: config.admission.minLimit, maxLimit: config.admission.maxLimit })
+    : undefined;
+  return { ...runtime, admission };
 }
 
 /** The live dashboard (thresholds from the SLO spec) and, with the Prometheus sink, `GET /metrics`. */

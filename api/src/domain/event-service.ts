@@ -123,7 +123,10 @@ export class EventService {
     });
     const written = plain.length === 0 ? Promise.resolve() : this.writeBatch(plain, outcomes);
     await Promise.all([written, ...keyed]);
-    return outcomes.map((outcome) => outcome ?? { error: new ServiceUnavailableError('The event was not processed') });
+    return outcomes.map((outcome) => {
+      if (outcome === undefined) throw new Error('an event of the batch was left without an outcome');
+      return outcome;
+    });
   }
 
   /** A tenant's event; `NotFoundError` when it is absent, expired or another tenant's. */
