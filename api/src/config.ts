@@ -27,7 +27,7 @@ export interface ApiConfig {
   retentionSeconds: number;
   idempotencySeconds: number;
   authCacheTtlMs: number;
-  eventIdIndexRefreshMs: number;
+  indexRefreshMs: number;
   devApiKey: string | undefined;
   devTenant: string;
   logLevel: string;
@@ -122,7 +122,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     retentionSeconds: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365) * 86400,
     idempotencySeconds: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30) * 3600,
     authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_SECONDS', 60, 0, 3600) * 1000,
-    eventIdIndexRefreshMs: integer(env, 'EVENT_ID_INDEX_REFRESH_SECONDS', 30, 1, 3600) * 1000,
+    indexRefreshMs: integer(env, 'INDEX_REFRESH_SECONDS', 30, 1, 3600) * 1000,
     devApiKey: text(env, 'DEV_API_KEY'),
     devTenant: text(env, 'DEV_TENANT') ?? 'dev',
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',

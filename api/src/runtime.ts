@@ -17,7 +17,8 @@ import type { MetricsSink } from './observability/metrics/metrics-sink';
 import { createDynamoDbClients, type DynamoDbClients } from '../../platform/dynamodb-client';
 import { DynamoDbApiKeyStore } from './store/dynamodb-api-key-store';
 import { DynamoDbEventStore } from './store/dynamodb-event-store';
-import { EventIdIndexStatus, readEventIdIndexState } from './store/event-id-index-control';
+import { IndexStatus, readIndexState } from './store/index-control';
+import { DERIVED_INDEX_NAMES } from '../../contract/table-schemas';
 
 export interface Runtime {
   app: Koa;
@@ -25,7 +26,8 @@ export interface Runtime {
   clients: DynamoDbClients;
   service: EventService;
   apiKeys: DynamoDbApiKeyStore;
-  eventIdIndex: EventIdIndexStatus;
+  /** The state of each derived index (DERIVED_INDEXES), read at most every INDEX_REFRESH_SECONDS. */
+  indexes: Readonly<Record<string, IndexStatus>>;
   /** Closes the SDK clients' sockets (the store's, and the health probe's once it exists). */
   destroyClients(): void;
 }
@@ -64,18 +66,21 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     knownEndpoints: API_ENDPOINTS,
     onSinkError: (error) => runWithoutLogContext(() => logger.warn({ err: error }, 'A metrics sink failed')),
   });
-  const eventIdIndex = new EventIdIndexStatus(
-    () => readEventIdIndexState(db.client, db.doc, config.tables.events),
-    config.eventIdIndexRefreshMs,
+  const indexes = Object.fromEntries(
+    DERIVED_INDEX_NAMES.map((name) => [
+      name,
+      new IndexStatus(() => readIndexState(db.client, db.doc, config.tables.events, name), config.indexRefreshMs),
+    ]),
   );
   const store = new DynamoDbEventStore({
     doc: db.doc,
     tableName: config.tables.events,
-    eventIdIndex,
+    indexes,
     onLookup: (method) => {
       addToLogContext({ lookup_method: method });
       metrics.recordLookup(method);
     },
+    onInboxRead: ({ index, itemsRead }) => addToLogContext({ inbox_index: index, inbox_items_read: itemsRead }),
     logger,
   });
   const service = new EventService({
@@ -105,7 +110,7 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     db.client.destroy();
     probe.destroy();
   };
-  return { app, metrics, clients: db, service, apiKeys, eventIdIndex, destroyClients };
+  return { app, metrics, clients: db, service, apiKeys, indexes, destroyClients };
 }
 
 /**

@@ -36,7 +36,7 @@ export async function startApi(engine: EmbeddedEngine, target: Target, lookupTen
       API_KEYS_TABLE: target.tables.apiKeys,
       DEV_API_KEY: apiKey,
       DEV_TENANT: lookupTenant,
-      EVENT_ID_INDEX_REFRESH_SECONDS: String(REFRESH_SECONDS),
+      INDEX_REFRESH_SECONDS: String(REFRESH_SECONDS),
       METRICS_SINK: 'prometheus',
       LOG_LEVEL: 'warn',
     },

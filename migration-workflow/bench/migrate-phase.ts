@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { EmbeddedEngine } from '../../engine/src/embedded-engine';
-import { readEventIdIndexState } from '../../api/src/store/event-id-index-control';
+import { readIndexState } from '../../api/src/store/index-control';
 import { createDynamoDbClients } from '../../platform/dynamodb-client';
 import { coresSince, coresText, cpuSnapshot, type CpuSnapshot } from '../../tooling/cpu-usage';
 import { synthesizedMigrationDefinition } from '../infra/migration-definition';
@@ -112,7 +112,7 @@ export async function migrate(
     // From the backfill's start to the end of the execution: verification adds a few seconds.
     const cores = backfillCpu === undefined ? { own: 0, others: 0 } : coresSince(backfillCpu);
     if (report.ok !== true) throw new Error(`the migration of ${tableName} did not verify: ${JSON.stringify(report)}`);
-    const state = await readEventIdIndexState(db.client, db.doc, tableName);
+    const state = await readIndexState(db.client, db.doc, tableName);
     if (state !== 'verified') throw new Error(`after the migration ${tableName}'s index is ${state}, not verified`);
     const backfillS = backfillStart === undefined ? 0 : (backfillEnd - backfillStart) / 1000;
     const first = backfillStart ?? 0;

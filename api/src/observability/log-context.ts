@@ -13,6 +13,9 @@ export interface LogContext {
   event_id?: string;
   /** How an event lookup went: through `event-id-index` or by scanning the tenant's partition. */
   lookup_method?: 'gsi' | 'scan';
+  /** `GET /v1/inbox`: the index the page was read from, and the items read (at most 2 x limit through a filter index). */
+  inbox_index?: string;
+  inbox_items_read?: number;
   /** API error code of an error response. */
   error_type?: string;
   /** `POST /v1/events/batch`: events in the batch, created (or replayed), and failed. */

@@ -12,13 +12,31 @@ import type { Logger } from 'pino';
 import { EVENT_SK_PREFIX, eventSortKey, type StoredEvent } from '../../../contract/event';
 import { idempotencySortKey, type IdempotencyRecord } from '../../../contract/idempotency';
 import { ConflictError, NotFoundError } from '../errors';
-import type { EventIdIndexStatus } from './event-id-index-control';
+import type { IndexStatus } from './index-control';
 import { isConditionalCheckFailed, storeCall } from './dynamodb-errors';
 import { fromEventItem, isEventItem, toEventItem, type EventItem } from './event-item';
 import type { EventStore, FoundEvent, InboxPage, InboxQuery, LookupMethod } from './event-store';
-import { EVENT_ID_INDEX, INBOX_INDEX } from '../../../contract/table-schemas';
+import {
+  EVENT_ID_INDEX,
+  EventAttr,
+  INBOX_INDEX,
+  INBOX_SOURCE_INDEX,
+  INBOX_SOURCE_TYPE_INDEX,
+  INBOX_TYPE_INDEX,
+  inboxFilterKey,
+  PENDING_ONLY_ATTRIBUTES,
+} from '../../../contract/table-schemas';
+import type { IndexState } from '../../../contract/control-record';
 
-/** Items a filtered inbox request may read before it returns a short page with a cursor. */
+/**
+ * Items an inbox request reads at most, as a multiple of its limit: the index it reads holds only the
+ * events it asks for, so only expired events not yet removed by TTL are read and skipped.
+ */
+export const INBOX_READ_BUDGET_PER_LIMIT = 2;
+/**
+ * Without its filter index (not yet verified), a filtered request filters `inbox-index`: it reads this many
+ * items at most before it returns a short page with a cursor, in reads of FILTERED_INBOX_READ_SIZE.
+ */
 const MAX_INBOX_ITEMS_EVALUATED = 2000;
 const FILTERED_INBOX_READ_SIZE = 200;
 /** How far back a miss in a verified index is double-checked in the table (GSIs are eventually consistent). */
@@ -30,7 +48,8 @@ export const MAX_BATCH_WRITE_ITEMS = 25;
 export interface DynamoDbEventStoreOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
-  eventIdIndex: EventIdIndexStatus;
+  /** State of each derived index, by name (DERIVED_INDEXES); an index missing here is treated as absent. */
+  indexes: Readonly<Record<string, IndexStatus>>;
   /** Attempts at items BatchWriteItem leaves unprocessed, the first included (default 5). */
   batchWriteAttempts?: number;
   /** Backoff ceiling before the first retry of unprocessed items, doubled per retry, with full jitter (default 50 ms). */
@@ -39,6 +58,8 @@ export interface DynamoDbEventStoreOptions {
   random?: () => number;
   /** Called once per lookup with the way it went, for logs and metrics. */
   onLookup?: (method: LookupMethod) => void;
+  /** Called once per inbox request with the index it read and how many items it read, for logs. */
+  onInboxRead?: (read: { index: string; itemsRead: number }) => void;
   logger?: Logger;
 }
 
@@ -55,8 +76,9 @@ interface IdempotencyItem {
 export class DynamoDbEventStore implements EventStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
-  private readonly eventIdIndex: EventIdIndexStatus;
+  private readonly indexes: Readonly<Record<string, IndexStatus>>;
   private readonly onLookup: (method: LookupMethod) => void;
+  private readonly onInboxRead: (read: { index: string; itemsRead: number }) => void;
   private readonly logger: Logger | undefined;
   private readonly batchWriteAttempts: number;
   private readonly batchWriteBackoffMs: number;
@@ -65,8 +87,9 @@ export class DynamoDbEventStore implements EventStore {
   constructor(options: DynamoDbEventStoreOptions) {
     this.doc = options.doc;
     this.table = options.tableName;
-    this.eventIdIndex = options.eventIdIndex;
+    this.indexes = options.indexes;
     this.onLookup = options.onLookup ?? (() => undefined);
+    this.onInboxRead = options.onInboxRead ?? (() => undefined);
     this.logger = options.logger;
     this.batchWriteAttempts = options.batchWriteAttempts ?? 5;
     this.batchWriteBackoffMs = options.batchWriteBackoffMs ?? 50;
@@ -139,7 +162,7 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   private async lookup(tenantId: string, eventId: string): Promise<FoundEvent | undefined> {
-    const state = await this.eventIdIndex.current();
+    const state = await this.indexState(EVENT_ID_INDEX);
     if (state !== 'absent') {
       const viaIndex = await this.queryEventIdIndex(tenantId, eventId);
       if (viaIndex !== 'index-unavailable') {
@@ -154,7 +177,7 @@ export class DynamoDbEventStore implements EventStore {
           return recent && { event: recent, method: 'gsi' };
         }
       } else {
-        this.eventIdIndex.invalidate();
+        this.indexes[EVENT_ID_INDEX]?.invalidate();
       }
     }
     this.onLookup('scan');
@@ -235,6 +258,10 @@ export class DynamoDbEventStore implements EventStore {
     return undefined;
   }
 
+  private async indexState(name: string): Promise<IndexState> {
+    return (await this.indexes[name]?.current()) ?? 'absent';
+  }
+
   async acknowledgeEvent(event: StoredEvent, acknowledgedAt: string): Promise<StoredEvent> {
     const key = { tenant_id: event.tenantId, sk: eventSortKey(event.createdAt, event.eventId) };
     try {
@@ -243,7 +270,8 @@ export class DynamoDbEventStore implements EventStore {
           new UpdateCommand({
             TableName: this.table,
             Key: key,
-            UpdateExpression: 'SET #status = :acknowledged, acknowledged_at = :at REMOVE inbox_pk',
+            // Out of `inbox-index` and the filter indexes.
+            UpdateExpression: `SET #status = :acknowledged, acknowledged_at = :at REMOVE ${PENDING_ONLY_ATTRIBUTES.join(', ')}`,
             ConditionExpression: 'attribute_exists(sk) AND #status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -279,50 +307,81 @@ export class DynamoDbEventStore implements EventStore {
     );
   }
 
+  /**
+   * Pending events of a tenant, oldest first. A filter (source, event type or both) reads the sparse index
+   * keyed by the tenant and those values, which holds exactly the events asked for; so does `inbox-index`
+   * without a filter. Either way a request reads at most INBOX_READ_BUDGET_PER_LIMIT x limit items (the
+   * surplus being expired events TTL has not removed yet). Until a filter's index is verified (a table the
+   * migration has not upgraded yet) the filter runs over `inbox-index`, reading up to MAX_INBOX_ITEMS_EVALUATED.
+   */
   async listInbox(query: InboxQuery): Promise<InboxPage> {
+    const filter = inboxFilter(query);
+    if (filter && (await this.indexState(filter.indexName)) === 'verified') {
+      try {
+        return await this.readInbox(query, {
+          indexName: filter.indexName,
+          keyName: filter.keyName,
+          keyValue: filter.keyValue,
+        });
+      } catch (error) {
+        // Verified, yet gone (deleted by hand): read the state again and filter `inbox-index` meanwhile.
+        if ((error as { name?: string }).name !== 'ValidationException') throw error;
+        this.indexes[filter.indexName]?.invalidate();
+      }
+    }
+    return this.readInbox(query, {
+      indexName: INBOX_INDEX,
+      keyName: EventAttr.inboxPk,
+      keyValue: query.tenantId,
+      ...(filter ? { filterBy: query } : {}),
+    });
+  }
+
+  private async readInbox(query: InboxQuery, read: InboxRead): Promise<InboxPage> {
     const filters = ['expires_at > :now'];
+    const names: Record<string, string> = { '#pk': read.keyName };
     const values: Record<string, unknown> = {
-      ':t': query.tenantId,
+      ':pk': read.keyValue,
       ':after': query.afterSk ?? EVENT_SK_PREFIX,
       ':now': query.now,
     };
-    if (query.source !== undefined) {
+    if (read.filterBy?.source !== undefined) {
       filters.push('#source = :source');
-      values[':source'] = query.source;
+      names['#source'] = EventAttr.source;
+      values[':source'] = read.filterBy.source;
     }
-    if (query.eventType !== undefined) {
-      filters.push('event_type = :eventType');
-      values[':eventType'] = query.eventType;
+    if (read.filterBy?.eventType !== undefined) {
+      filters.push('#eventType = :eventType');
+      names['#eventType'] = EventAttr.eventType;
+      values[':eventType'] = read.filterBy.eventType;
     }
-    const filtered = query.source !== undefined || query.eventType !== undefined;
     const base: QueryCommandInput = {
       TableName: this.table,
-      IndexName: INBOX_INDEX,
-      KeyConditionExpression: 'inbox_pk = :t AND sk > :after',
+      IndexName: read.indexName,
+      KeyConditionExpression: '#pk = :pk AND sk > :after',
       FilterExpression: filters.join(' AND '),
+      ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-      ...(query.source !== undefined ? { ExpressionAttributeNames: { '#source': 'source' } } : {}),
       ScanIndexForward: true,
     };
+    const budget = read.filterBy ? MAX_INBOX_ITEMS_EVALUATED : INBOX_READ_BUDGET_PER_LIMIT * query.limit;
 
     const events: StoredEvent[] = [];
     let evaluated = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const remaining = query.limit - events.length;
+      const size = read.filterBy ? Math.max(remaining, FILTERED_INBOX_READ_SIZE) : remaining;
       const page = await storeCall(() =>
         this.doc.send(
-          new QueryCommand({
-            ...base,
-            Limit: filtered ? Math.max(remaining, FILTERED_INBOX_READ_SIZE) : remaining,
-            ExclusiveStartKey: startKey,
-          }),
+          new QueryCommand({ ...base, Limit: Math.min(size, budget - evaluated), ExclusiveStartKey: startKey }),
         ),
       );
       for (const item of (page.Items ?? []) as EventItem[]) events.push(fromEventItem(item));
       evaluated += page.ScannedCount ?? 0;
       startKey = page.LastEvaluatedKey;
-    } while (startKey && events.length < query.limit && evaluated < MAX_INBOX_ITEMS_EVALUATED);
+    } while (startKey && events.length < query.limit && evaluated < budget);
+    this.onInboxRead({ index: read.indexName, itemsRead: evaluated });
 
     if (events.length > query.limit) {
       const page = events.slice(0, query.limit);
@@ -401,6 +460,31 @@ export class DynamoDbEventStore implements EventStore {
       if (!isConditionalCheckFailed(error)) throw error;
     }
   }
+}
+
+/** How one inbox request reads: which index, which partition of it, and what it still filters. */
+interface InboxRead {
+  indexName: string;
+  keyName: string;
+  keyValue: string;
+  /** Filters applied by a FilterExpression (only when the filter's own index cannot be used). */
+  filterBy?: Pick<InboxQuery, 'source' | 'eventType'>;
+}
+
+/** The filter index that answers a query, with its partition; undefined without a filter. */
+function inboxFilter(query: InboxQuery): { indexName: string; keyName: string; keyValue: string } | undefined {
+  const { tenantId, source, eventType } = query;
+  if (source !== undefined && eventType !== undefined) {
+    const keyValue = inboxFilterKey(tenantId, source, eventType);
+    return { indexName: INBOX_SOURCE_TYPE_INDEX, keyName: EventAttr.inboxSourceTypePk, keyValue };
+  }
+  if (source !== undefined) {
+    return { indexName: INBOX_SOURCE_INDEX, keyName: EventAttr.inboxSourcePk, keyValue: inboxFilterKey(tenantId, source) };
+  }
+  if (eventType !== undefined) {
+    return { indexName: INBOX_TYPE_INDEX, keyName: EventAttr.inboxTypePk, keyValue: inboxFilterKey(tenantId, eventType) };
+  }
+  return undefined;
 }
 
 function lastSk(events: StoredEvent[]): string | undefined {

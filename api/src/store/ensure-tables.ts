@@ -6,8 +6,13 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { markEventIdIndexVerified } from './event-id-index-control';
-import { apiKeysTableDefinition, eventsTableDefinition, type TableNames } from '../../../contract/table-schemas';
+import { markIndexVerified } from './index-control';
+import {
+  apiKeysTableDefinition,
+  DERIVED_INDEX_NAMES,
+  eventsTableDefinition,
+  type TableNames,
+} from '../../../contract/table-schemas';
 
 export interface EnsureTablesResult {
   created: string[];
@@ -27,7 +32,8 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
 
 /**
  * Creates the events and keys tables when missing, from the one schema module. A new events table has
- * `event-id-index` from the start (so it is complete by construction and marked verified), unless `legacy`.
+ * every derived index from the start (so each is complete by construction and marked verified), unless
+ * `legacy` (a table as created before them, for the migration to upgrade).
  */
 export async function ensureTables(
   client: DynamoDBClient,
@@ -48,7 +54,9 @@ export async function ensureTables(
     }
     await client.send(new CreateTableCommand(input));
     await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
-    if (isEvents && !options.legacy) await markEventIdIndexVerified(doc, name, 'table-creation');
+    if (isEvents && !options.legacy) {
+      for (const index of DERIVED_INDEX_NAMES) await markIndexVerified(doc, name, index, 'table-creation');
+    }
     result.created.push(name);
   }
   return result;

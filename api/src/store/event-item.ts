@@ -5,6 +5,9 @@ import {
   type EventMetadata,
   type StoredEvent,
 } from '../../../contract/event';
+import { DERIVED_INDEX_NAMES, derivedIndex } from '../../../contract/table-schemas';
+
+const DERIVED = DERIVED_INDEX_NAMES.map(derivedIndex);
 
 /** The DynamoDB item of an event (DESIGN §4). */
 export interface EventItem {
@@ -20,12 +23,19 @@ export interface EventItem {
   status: StoredEvent['status'];
   acknowledged_at?: string;
   inbox_pk?: string;
+  /** Keys of the inbox filter indexes (derived, like `inbox_pk` only while pending). */
+  inbox_source_pk?: string;
+  inbox_type_pk?: string;
+  inbox_source_type_pk?: string;
   expires_at: number;
 }
 
-/** Item for a stored event; `inbox_pk` is set only while pending, which keeps `inbox-index` sparse. */
+/**
+ * Item for a stored event; `inbox_pk` is set only while pending, which keeps `inbox-index` sparse. It
+ * carries the key attributes of every derived index (DERIVED_INDEXES), so the indexes hold it from the start.
+ */
 export function toEventItem(event: StoredEvent): EventItem {
-  return {
+  const item: EventItem = {
     tenant_id: event.tenantId,
     sk: eventSortKey(event.createdAt, event.eventId),
     event_id: event.eventId,
@@ -39,6 +49,8 @@ export function toEventItem(event: StoredEvent): EventItem {
     ...(event.status === 'pending' ? { inbox_pk: event.tenantId } : {}),
     expires_at: event.expiresAt,
   };
+  for (const index of DERIVED) Object.assign(item, index.derive(item as unknown as Record<string, unknown>));
+  return item;
 }
 
 /** Event of an item, including legacy items whose id and creation time live only in `sk`. */

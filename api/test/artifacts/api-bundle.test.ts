@@ -15,7 +15,7 @@ import type { LambdaSandbox } from '../../../tooling/lambda-sandbox';
 import { functionAt, tablesOf, type CfnValue } from '../../../tooling/cloud-assembly';
 import { startLocalStage, type LocalStage } from '../../../tooling/local-stage';
 import { DynamoDbApiKeyStore } from '../../src/store/dynamodb-api-key-store';
-import { readEventIdIndexState } from '../../src/store/event-id-index-control';
+import { readIndexState } from '../../src/store/index-control';
 import { legacyEventItem } from '../../src/store/legacy-seed';
 import { emfViolations } from '../observability/metrics/emf-spec';
 import { synthesizedApp } from '../../../tooling/synthesized-app';
@@ -113,7 +113,7 @@ describe('the API bundle, run as Lambda runs it', () => {
   });
 
   it('marked the new table verified through the custom resource, which is what the API reads', async () => {
-    await expect(readEventIdIndexState(stage.db.client, stage.db.doc, eventsTable)).resolves.toBe('verified');
+    await expect(readIndexState(stage.db.client, stage.db.doc, eventsTable)).resolves.toBe('verified');
   });
 
   it('serves every endpoint from API Gateway HTTP API v2 events', async () => {
@@ -335,7 +335,7 @@ describe('the API bundle, run as Lambda runs it', () => {
       const created = await control.invoke(controlEvent(stage, 'Create', legacyTable));
 
       expect(created).toMatchObject({ ok: true, result: { Data: { Outcome: 'holds-events' } } });
-      await expect(readEventIdIndexState(stage.db.client, stage.db.doc, legacyTable)).resolves.toBe('unverified');
+      await expect(readIndexState(stage.db.client, stage.db.doc, legacyTable)).resolves.toBe('unverified');
       const logged = control.stdout().map((line) => JSON.parse(line) as { message: string; table?: string });
       expect(logged).toContainEqual(
         expect.objectContaining({ table: legacyTable, message: expect.stringContaining('run the migration') }),
@@ -351,7 +351,7 @@ describe('the API bundle, run as Lambda runs it', () => {
         ok: true,
         result: { PhysicalResourceId: `${eventsTable}/event-id-index-control`, Data: { Outcome: 'none' } },
       });
-      await expect(readEventIdIndexState(stage.db.client, stage.db.doc, eventsTable)).resolves.toBe('verified');
+      await expect(readIndexState(stage.db.client, stage.db.doc, eventsTable)).resolves.toBe('verified');
     });
   });
 });

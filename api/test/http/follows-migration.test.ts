@@ -1,7 +1,7 @@
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parseEventSortKey } from '../../../contract/event';
-import { markEventIdIndexVerified } from '../../src/store/event-id-index-control';
+import { markIndexVerified } from '../../src/store/index-control';
 import type { EventItem } from '../../src/store/event-item';
 import { seedLegacyEvents } from '../../src/store/legacy-seed';
 import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
@@ -17,7 +17,7 @@ describe('the API during an event-id-index migration', () => {
   let requestNumber = 0;
 
   beforeAll(async () => {
-    api = await startTestApi({ legacy: true, logger: log.logger, env: { EVENT_ID_INDEX_REFRESH_SECONDS: '1' } });
+    api = await startTestApi({ legacy: true, logger: log.logger, env: { INDEX_REFRESH_SECONDS: '1' } });
     legacy = await seedLegacyEvents(api.runtime.clients.doc, {
       tableName: api.config.tables.events,
       count: 40,
@@ -75,11 +75,11 @@ describe('the API during an event-id-index migration', () => {
     expect(await lookup(legacyId(9))).toEqual({ status: 200, method: 'gsi' });
 
     // Marked verified: a miss in the index is now trusted, without restarting the API.
-    await markEventIdIndexVerified(api.runtime.clients.doc, api.config.tables.events, 'test');
-    let state = await api.runtime.eventIdIndex.current();
+    await markIndexVerified(api.runtime.clients.doc, api.config.tables.events, EVENT_ID_INDEX, 'test');
+    let state = await api.runtime.indexes[EVENT_ID_INDEX]!.current();
     for (let i = 0; i < 30 && state !== 'verified'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      state = await api.runtime.eventIdIndex.current();
+      state = await api.runtime.indexes[EVENT_ID_INDEX]!.current();
     }
     expect(state).toBe('verified');
     expect(await lookup(legacyId(11))).toEqual({ status: 200, method: 'gsi' });

@@ -69,7 +69,7 @@ describe('idempotent event creation', () => {
     const store = new DynamoDbEventStore({
       doc: api.runtime.clients.doc,
       tableName: api.config.tables.events,
-      eventIdIndex: api.runtime.eventIdIndex,
+      indexes: api.runtime.indexes,
     });
     const now = new Date();
     const event: StoredEvent = {

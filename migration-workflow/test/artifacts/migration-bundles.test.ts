@@ -10,7 +10,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LambdaSandbox } from '../../../tooling/lambda-sandbox';
 import { startLocalStage, type LocalStage } from '../../../tooling/local-stage';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
-import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
+import { readIndexState } from '../../../api/src/store/index-control';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
 import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { synthesizedApp } from '../../../tooling/synthesized-app';
@@ -83,7 +83,7 @@ describe('the migration bundles, run by the synthesized state machine', () => {
     );
     const indexed = await stage.db.doc.send(new ScanCommand({ TableName: tableName, IndexName: EVENT_ID_INDEX }));
     expect(result).toMatchObject({ ok: true, tableName, missingEventId: 0, sampleFailures: [] });
-    await expect(readEventIdIndexState(stage.db.client, stage.db.doc, tableName)).resolves.toBe('verified');
+    await expect(readIndexState(stage.db.client, stage.db.doc, tableName)).resolves.toBe('verified');
     expect(events.Items?.length).toBeGreaterThan(500);
     expect(indexed.Items?.length).toBe(events.Items?.length);
     // The payloads the state machine sent, as the functions received them.

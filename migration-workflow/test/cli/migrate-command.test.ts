@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
 import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
-import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
+import { readIndexState } from '../../../api/src/store/index-control';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -329,7 +329,7 @@ describe('npm run migrate -- start --local (the embedded engine)', () => {
       ]),
     );
     expect(first.out.join('\n')).toMatch(/Succeeded: .*"ok":true/);
-    expect(await readEventIdIndexState(db.client, db.doc, 'cli-migration-events')).toBe('verified');
+    expect(await readIndexState(db.client, db.doc, 'cli-migration-events')).toBe('verified');
 
     const again = harness(db);
     expect(await runMigrateCommand(['start', '--local', '--table', 'cli-migration-events'], again.deps)).toBe(0);
@@ -349,6 +349,6 @@ describe('npm run migrate -- start --local (the embedded engine)', () => {
     expect(await runMigrateCommand(['start', '--local', '--table', 'cli-broken-events', '--follow'], deps)).toBe(1);
     expect(out).toContain('-> Delete index');
     expect(err.join('\n')).toMatch(/Migration failed: .*missingEventId/);
-    expect(await readEventIdIndexState(db.client, db.doc, 'cli-broken-events')).toBe('absent');
+    expect(await readIndexState(db.client, db.doc, 'cli-broken-events')).toBe('absent');
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseEventSortKey } from '../../../contract/event';
 import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
-import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
+import { readIndexState } from '../../../api/src/store/index-control';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
 import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { startFaultProxy, type FaultProxy } from '../../../tooling/fault-proxy';
@@ -39,7 +39,7 @@ const OTHER_TENANTS = ['initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'
 
 async function legacyScenario(count: number, tenants: string[] = ['acme', 'globex']): Promise<Scenario> {
   // A refresh of 1 s: the API notices the verified index soon after the run (tests also invalidate it).
-  const api = await startTestApi({ legacy: true, env: { EVENT_ID_INDEX_REFRESH_SECONDS: '1' } });
+  const api = await startTestApi({ legacy: true, env: { INDEX_REFRESH_SECONDS: '1' } });
   const db = createDynamoDbClients({ region: 'us-east-1', endpoint: api.engine.endpoint, requestTimeoutMs: 30_000 });
   const tableName = api.config.tables.events;
   const items = await seedLegacyEvents(db.doc, { tableName, count, tenants });
@@ -128,7 +128,7 @@ async function lookUpThroughApi(
   api: TestApi,
   events: KnownEvent[],
 ): Promise<{ gsi: number; scan: number; misses: string[] }> {
-  api.runtime.eventIdIndex.invalidate();
+  api.runtime.indexes[EVENT_ID_INDEX]?.invalidate();
   const before = api.runtime.metrics.snapshot().lookups;
   const misses: string[] = [];
   for (let i = 0; i < events.length; i += 20) {
@@ -205,7 +205,7 @@ describe('the migration end to end, with the API serving the table', () => {
       expect(eventItems).toBeGreaterThanOrEqual(10_000);
       expect(eventItems).toBeLessThanOrEqual(10_000 + traffic.created.length);
       expect(await indexStatus(scenario.db, scenario.tableName)).toBe('ACTIVE');
-      expect(await readEventIdIndexState(scenario.db.client, scenario.db.doc, scenario.tableName)).toBe('verified');
+      expect(await readIndexState(scenario.db.client, scenario.db.doc, scenario.tableName)).toBe('verified');
     });
 
     it('kept serving: every request during the run succeeded, and none reported an existing event missing', () => {
@@ -267,7 +267,7 @@ describe('the migration end to end, with the API serving the table', () => {
 
     async function expectRolledBack(before: Map<string, string>): Promise<void> {
       expect(await indexStatus(scenario.db, scenario.tableName)).toBeUndefined();
-      expect(await readEventIdIndexState(scenario.db.client, scenario.db.doc, scenario.tableName)).toBe('absent');
+      expect(await readIndexState(scenario.db.client, scenario.db.doc, scenario.tableName)).toBe('absent');
       expect(await contentsWithoutEventId(scenario.db, scenario.tableName)).toEqual(before);
       const lookups = await lookUpThroughApi(scenario.api, scenario.legacy);
       expect(lookups).toEqual({ gsi: 0, scan: scenario.legacy.length, misses: [] });

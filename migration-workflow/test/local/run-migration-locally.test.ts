@@ -2,7 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../../engine/src/embedded-engine';
 import { createDynamoDbClients, type DynamoDbClients } from '../../../platform/dynamodb-client';
-import { readEventIdIndexState } from '../../../api/src/store/event-id-index-control';
+import { readIndexState } from '../../../api/src/store/index-control';
 import { ensureTables } from '../../../api/src/store/ensure-tables';
 import { seedLegacyEvents } from '../../../api/src/store/legacy-seed';
 import { startFaultProxy, type FaultProxy } from '../../../tooling/fault-proxy';
@@ -72,7 +72,7 @@ describe('the migration state machine run locally', () => {
     const report = (await run(tableName)) as { ok: boolean; eventItems: number; indexedItems: number };
     expect(report).toMatchObject({ ok: true, eventItems: 150, indexedItems: 150 });
     expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
-    expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+    expect(await readIndexState(db.client, db.doc, tableName)).toBe('verified');
   }, 60_000);
 
   it('is a no-op when run again after success', async () => {
@@ -89,7 +89,7 @@ describe('the migration state machine run locally', () => {
     );
     await expect(run(tableName)).rejects.toThrow(/VerificationFailed|missingEventId/);
     expect(await indexNames(tableName)).not.toContainEqual(expect.stringMatching(/^event-id-index/));
-    expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('absent');
+    expect(await readIndexState(db.client, db.doc, tableName)).toBe('absent');
   }, 60_000);
 
   it('verifies a table too large for one verification invocation in segments that continue where they stopped', async () => {
@@ -122,7 +122,7 @@ describe('the migration state machine run locally', () => {
     expect(progress.filter((event) => event.kind === 'state' && event.name === 'Run segment')).toHaveLength(3);
     expect(progress.filter((event) => event.kind === 'segment-done')).toHaveLength(3);
     expect(progress).toContainEqual({ kind: 'state', name: 'Backfill segment' });
-    expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+    expect(await readIndexState(db.client, db.doc, tableName)).toBe('verified');
   }, 60_000);
 
   it.each([
@@ -167,7 +167,7 @@ describe('the migration state machine run locally', () => {
     const refused = [first, second].find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
     expect(String(refused.reason)).toMatch(/MigrationAlreadyRunning|is migrating table/);
     expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
-    expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+    expect(await readIndexState(db.client, db.doc, tableName)).toBe('verified');
     expect(await lockHolder(tableName)).toBeUndefined();
   }, 60_000);
 
@@ -375,7 +375,7 @@ describe('the migration state machine run locally', () => {
           expect.objectContaining({ kind: 'retry', state, error: 'DynamoDb.ProvisionedThroughputExceededException' }),
         );
         expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
-        expect(await readEventIdIndexState(db.client, db.doc, tableName)).toBe('verified');
+        expect(await readIndexState(db.client, db.doc, tableName)).toBe('verified');
       },
       60_000,
     );
