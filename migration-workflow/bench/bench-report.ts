@@ -40,7 +40,7 @@ export function printMigrations(targets: Target[], migrations: Map<Target, Migra
     say(
       row([
         [fmt(t.items), 8],
-        [fmt(m.report.eventItems), 11],
+        [fmt(m.report.belongingItems), 11],
         [fmt(m.report.indexedItems), 13],
         [fmt(m.backfilled), 11],
         [m.totalS.toFixed(1), 8],

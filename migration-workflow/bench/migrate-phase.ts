@@ -4,7 +4,7 @@ import { readIndexState } from '../../api/src/store/index-control';
 import { createDynamoDbClients } from '../../platform/dynamodb-client';
 import { coresSince, coresText, cpuSnapshot, type CpuSnapshot } from '../../tooling/cpu-usage';
 import { synthesizedMigrationDefinition } from '../infra/migration-definition';
-import type { VerifyEventIdIndexReport } from '../src/handlers';
+import type { VerifyIndexReport } from '../src/handlers';
 import { runMigrationLocally } from '../src/local/run-migration-locally';
 import { fmt, running, say } from './bench-processes';
 import type { Target } from './seed-phase';
@@ -17,7 +17,7 @@ export const QUIET_CORES = 0.1;
 export const PROGRESS_SECONDS = PROGRESS_MS / 1000;
 
 export interface MigrationTiming {
-  report: VerifyEventIdIndexReport;
+  report: VerifyIndexReport;
   totalS: number;
   /** First segment scan to the last backfill write or segment scan. */
   backfillS: number;
@@ -107,7 +107,7 @@ export async function migrate(
         waitMs: 200,
         sampleSize: 100,
       },
-    )) as VerifyEventIdIndexReport;
+    )) as VerifyIndexReport;
     const totalS = (performance.now() - started) / 1000;
     // From the backfill's start to the end of the execution: verification adds a few seconds.
     const cores = backfillCpu === undefined ? { own: 0, others: 0 } : coresSince(backfillCpu);

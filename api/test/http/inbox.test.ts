@@ -139,8 +139,18 @@ describe('GET /v1/inbox paging edges', () => {
     expect(second.body.events.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(2));
     expect(second.body.pagination.next_cursor).toBeUndefined();
   });
+});
 
-  it('returns a short page with a cursor when a filter matches nothing within the read budget', async () => {
+describe('GET /v1/inbox on a table without the filter indexes (before the migration)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ legacy: true });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('filters inbox-index and returns a short page with a cursor when a filter matches nothing within the read budget', async () => {
     // 3,000 events, 2,250 of them pending: more than one request may read (2,000).
     await seedLegacyEvents(api.runtime.clients.doc, {
       tableName: api.config.tables.events,

@@ -1,11 +1,12 @@
 /** Names, limits and error lists the migration's state machines are built from. */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { LockAttr } from '../../../contract/control-record';
+import { indexControlSk, LockAttr } from '../../../contract/control-record';
+import { createIndexRequest } from '../../../contract/event-id-index-request';
 
 /** The state machine's input; the operator CLI and the local runner build it. */
 export interface MigrationInput {
   tableName: string;
-  /** Only `event-id-index`, the index the API reads. */
+  /** The index to add: any of DERIVED_INDEXES (default `event-id-index`). */
   indexName?: string;
   /** Scan segments of the backfill and the verification, 1 to MAX_SEGMENTS. */
   totalSegments: number;
@@ -49,6 +50,31 @@ export const MAX_SEGMENTS = 40;
 
 /** How long an execution may run before Step Functions stops it (a standard workflow allows a year). */
 export const EXECUTION_TIMEOUT_DAYS = 7;
+
+/**
+ * What the state machine needs to know of the index it builds, which the input names: set at `$.indexSpec`
+ * by the input check from DERIVED_INDEXES (one Pass per index), so that the registry, not the input,
+ * defines the index created.
+ */
+export interface IndexSpec {
+  /** Sort key of the index's control record. */
+  controlSk: string;
+  /** UpdateTable's AttributeDefinitions and GlobalSecondaryIndexUpdates to create the index, and to delete it. */
+  attributeDefinitions: unknown[];
+  create: unknown[];
+  delete: unknown[];
+}
+
+/** The IndexSpec of a derived index. */
+export function indexSpec(indexName: string): IndexSpec {
+  const { AttributeDefinitions = [], GlobalSecondaryIndexUpdates = [] } = createIndexRequest('', indexName);
+  return {
+    controlSk: indexControlSk(indexName),
+    attributeDefinitions: AttributeDefinitions,
+    create: GlobalSecondaryIndexUpdates,
+    delete: [{ Delete: { IndexName: indexName } }],
+  };
+}
 
 /** Where the lock item's holder lands when the lock is read. */
 export const LOCK_HOLDER = `$.lock.Item.${LockAttr.holder}.S`;

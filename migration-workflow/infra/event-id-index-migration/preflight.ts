@@ -2,21 +2,15 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import {
-  CONTROL_TENANT,
-  ControlAttr,
-  EVENT_ID_INDEX_CONTROL_SK,
-  LockAttr,
-  MIGRATION_LOCK_SK,
-  VERIFIED,
-} from '../../../contract/control-record';
-import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
-import { LOCK_HOLDER, MAX_SEGMENTS, numberInRange } from './constants';
+import { CONTROL_TENANT, ControlAttr, LockAttr, MIGRATION_LOCK_SK, VERIFIED } from '../../../contract/control-record';
+import { DERIVED_INDEX_NAMES, EVENT_ID_INDEX } from '../../../contract/table-schemas';
+import { indexSpec, LOCK_HOLDER, MAX_SEGMENTS, numberInRange } from './constants';
 import type { MigrationParts } from './parts';
 
 /**
- * The first states: the input checked before anything reads the table, an already verified index a
- * no-op, then the lock; after it `next.indexPresent` (resume) or `next.indexAbsent` (create).
+ * The first states: the input checked before anything reads the table (the index name among
+ * DERIVED_INDEXES, whose definition is then set at `$.indexSpec`), an already verified index a no-op,
+ * then the lock; after it `next.indexPresent` (resume) or `next.indexAbsent` (create).
  */
 export function preflight(
   parts: MigrationParts,
@@ -30,7 +24,7 @@ export function preflight(
     'getItem',
     {
       'TableName.$': '$.tableName',
-      Key: { tenant_id: { S: CONTROL_TENANT }, sk: { S: EVENT_ID_INDEX_CONTROL_SK } },
+      Key: { tenant_id: { S: CONTROL_TENANT }, sk: { 'S.$': '$.indexSpec.controlSk' } },
       ConsistentRead: true,
     },
     '$.control',
@@ -117,7 +111,7 @@ export function preflight(
     resultPath: sfn.JsonPath.DISCARD,
   });
   const indexPresent = new sfn.Pass(scope, 'Is the index present', {
-    parameters: { 'present.$': `States.ArrayContains($.describe.indexNames, '${EVENT_ID_INDEX}')` },
+    parameters: { 'present.$': 'States.ArrayContains($.describe.indexNames, $.indexName)' },
     resultPath: '$.index',
   });
   // The lock vanished between the put and the read (its holder just released it): try again.
@@ -146,22 +140,34 @@ export function preflight(
     { errors: ['DynamoDb.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD },
   );
 
-  // The index name is an input so that the execution says what it builds; only the index the API
-  // reads (with the API's key schema) can be built.
-  const checkIndexName = new sfn.Choice(scope, 'Supported index?')
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.indexName'),
-        sfn.Condition.not(sfn.Condition.stringEquals('$.indexName', EVENT_ID_INDEX)),
-      ),
-      new sfn.Fail(scope, 'Unsupported index', {
-        error: 'UnsupportedIndex',
-        cause: `This state machine builds ${EVENT_ID_INDEX}, the index the API reads; indexName must be ${EVENT_ID_INDEX}`,
-      }),
-    )
-    .otherwise(
-      // Every input checked before anything reads or changes the table.
-      new sfn.Choice(scope, 'Valid input?')
+  // The index name is an input; only an index DERIVED_INDEXES defines (the key schema the API reads) can
+  // be built, and its definition comes from there: one Pass per index sets it at $.indexSpec.
+  const validInput = new sfn.Choice(scope, 'Valid input?');
+  const checkIndexName = new sfn.Choice(scope, 'Supported index?');
+  checkIndexName.when(
+    sfn.Condition.isNotPresent('$.indexName'),
+    new sfn.Pass(scope, 'Default index', {
+      result: sfn.Result.fromString(EVENT_ID_INDEX),
+      resultPath: '$.indexName',
+    }).next(checkIndexName),
+  );
+  for (const name of DERIVED_INDEX_NAMES) {
+    checkIndexName.when(
+      sfn.Condition.stringEquals('$.indexName', name),
+      new sfn.Pass(scope, `Index ${name}`, {
+        result: sfn.Result.fromObject({ ...indexSpec(name) }),
+        resultPath: '$.indexSpec',
+      }).next(validInput),
+    );
+  }
+  checkIndexName.otherwise(
+    new sfn.Fail(scope, 'Unsupported index', {
+      error: 'UnsupportedIndex',
+      cause: `indexName must name an index whose key derives from other attributes: ${DERIVED_INDEX_NAMES.join(', ')}`,
+    }),
+  );
+  validInput
+
         .when(
           sfn.Condition.and(
             sfn.Condition.isPresent('$.tableName'),

@@ -1,7 +1,8 @@
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EVENT_SK_PREFIX, parseEventSortKey } from '../../../contract/event';
-import { EventAttr } from '../../../contract/table-schemas';
+import { EVENT_SK_PREFIX } from '../../../contract/event';
+import { EventAttr, type DerivedIndex } from '../../../contract/table-schemas';
 import { TableNotFoundError } from '../errors';
+import { attributesToRead, checkDerived, requireDerivedIndex, type Item } from './derived-item';
 import { isResourceNotFound, sdkErrorName, withContext } from './sdk-errors';
 import { requireInteger, requireName } from './validate-input';
 import { realSleep, WritePacer, type Clock, type Sleep } from './write-pacer';
@@ -15,6 +16,8 @@ export interface EventTableKey {
 export interface BackfillSegmentInput {
   doc: DynamoDBDocumentClient;
   tableName: string;
+  /** The derived index whose attributes to write (DERIVED_INDEXES; default `event-id-index`). */
+  indexName?: string;
   /** 0-based segment of the parallel scan. */
   segment: number;
   totalSegments: number;
@@ -36,13 +39,20 @@ export interface BackfillSegmentInput {
 
 export interface BackfillSegmentResult {
   segment: number;
-  /** Legacy event items (without `event_id`) this invocation examined. */
+  /** Event items this invocation examined (those already carrying their derived attributes included). */
   scanned: number;
+  /** Items given their derived attributes. */
   updated: number;
-  /** Items that changed or were deleted between the scan and the write (the condition failed). */
+  /**
+   * Items whose source attributes changed, or that were deleted, between the scan and the write (the
+   * condition failed): an event acknowledged meanwhile is not put back in a `while-pending` index.
+   */
   skipped: number;
-  /** `EVENT#` items whose sort key holds no event id; verification will report them as missing. */
-  unparseable: number;
+  /**
+   * Event items that ought to be in the index but whose derived attributes cannot be computed (a sort
+   * key without an event id, a pending event without its source); verification reports them.
+   */
+  underivable: number;
   /** Pass back as `exclusiveStartKey` to resume; absent when the segment is done. */
   lastEvaluatedKey?: EventTableKey;
   done: boolean;
@@ -51,11 +61,13 @@ export interface BackfillSegmentResult {
 const DEFAULT_PAGE_SIZE = 100;
 
 /**
- * Sets `event_id` (parsed from `sk`) on the legacy event items of one parallel-scan segment, within a
- * time budget and a write rate. Idempotent: only items still lacking `event_id` are written.
+ * Writes an index's derived attributes (`derive`, e.g. `event_id` parsed from `sk`) on the event items of
+ * one parallel-scan segment that lack them or hold other values, within a time budget and a write rate.
+ * Idempotent: an item already carrying the right values is not written.
  */
 export async function backfillSegment(input: BackfillSegmentInput): Promise<BackfillSegmentResult> {
   const tableName = requireName('tableName', input.tableName);
+  const { index } = requireDerivedIndex(input.indexName);
   const totalSegments = requireInteger('totalSegments', input.totalSegments, 1, 1_000_000);
   const segment = requireInteger('segment', input.segment, 0, totalSegments - 1);
   const timeBudgetMs = requireInteger('timeBudgetMs', input.timeBudgetMs, 1, 15 * 60_000);
@@ -68,26 +80,27 @@ export async function backfillSegment(input: BackfillSegmentInput): Promise<Back
   const startedAt = now();
   const outOfTime = (): boolean => now() + pacer.delayMs() - startedAt >= timeBudgetMs;
 
-  const result: BackfillSegmentResult = { segment, scanned: 0, updated: 0, skipped: 0, unparseable: 0, done: false };
+  const result: BackfillSegmentResult = { segment, scanned: 0, updated: 0, skipped: 0, underivable: 0, done: false };
   // Everything up to and including this key is done: the point a later invocation resumes from.
   let resumeKey = input.exclusiveStartKey;
   const stop = (): BackfillSegmentResult => ({ ...result, ...(resumeKey && { lastEvaluatedKey: resumeKey }) });
 
   for (;;) {
-    const page = await scanLegacyPage(input.doc, tableName, segment, totalSegments, pageSize, resumeKey);
+    const page = await scanEventPage(input.doc, tableName, index, { segment, totalSegments, pageSize }, resumeKey);
     for (let i = 0; i < page.items.length; i += concurrency) {
       // The first writes always happen, so every invocation makes progress however small the budget.
       if (result.scanned > 0 && outOfTime()) return stop();
       const batch = page.items.slice(i, i + concurrency);
       const outcomes = await Promise.all(
         batch.map(async (item) => {
-          const eventId = parseEventSortKey(item.sk)?.eventId;
-          if (eventId === undefined) return 'unparseable' as const;
+          const check = checkDerived(index, item);
+          if (!check.belongs) return check.underivable ? ('underivable' as const) : undefined;
+          if (check.holds === 'right') return undefined;
           await pacer.acquire();
-          return setEventId(input.doc, tableName, item, eventId);
+          return writeDerived(input.doc, tableName, index, item, check.derived);
         }),
       );
-      for (const outcome of outcomes) result[outcome]++;
+      for (const outcome of outcomes) if (outcome) result[outcome]++;
       result.scanned += batch.length;
       const last = batch.at(-1);
       if (last) resumeKey = { tenant_id: last.tenant_id, sk: last.sk };
@@ -98,65 +111,95 @@ export async function backfillSegment(input: BackfillSegmentInput): Promise<Back
   }
 }
 
-interface LegacyPage {
-  items: EventTableKey[];
+interface EventPage {
+  items: (Item & EventTableKey)[];
   lastEvaluatedKey?: EventTableKey;
 }
 
-async function scanLegacyPage(
+async function scanEventPage(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  segment: number,
-  totalSegments: number,
-  pageSize: number,
+  index: DerivedIndex,
+  scan: { segment: number; totalSegments: number; pageSize: number },
   exclusiveStartKey: EventTableKey | undefined,
-): Promise<LegacyPage> {
+): Promise<EventPage> {
+  const names = attributesToRead(index);
   try {
     const page = await doc.send(
       new ScanCommand({
         TableName: tableName,
-        Segment: segment,
-        TotalSegments: totalSegments,
-        Limit: pageSize,
+        Segment: scan.segment,
+        TotalSegments: scan.totalSegments,
+        Limit: scan.pageSize,
         ExclusiveStartKey: exclusiveStartKey,
-        ProjectionExpression: '#tenant, #sk, #eventId',
+        // Only what derive reads and what it writes: every event item is read, as whether its derived
+        // attributes are right can only be told from its other attributes.
+        ProjectionExpression: names.map((_, i) => `#a${i}`).join(', '),
         // Idempotency and control items never start with EVENT#, so they are never touched.
-        FilterExpression: 'attribute_not_exists(#eventId) AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#tenant': EventAttr.tenantId, '#sk': EventAttr.sk, '#eventId': EventAttr.eventId },
+        FilterExpression: 'begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: {
+          '#sk': EventAttr.sk,
+          ...Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+        },
         ExpressionAttributeValues: { ':prefix': EVENT_SK_PREFIX },
       }),
     );
     return {
-      items: (page.Items ?? []) as EventTableKey[],
+      items: (page.Items ?? []) as (Item & EventTableKey)[],
       lastEvaluatedKey: page.LastEvaluatedKey as EventTableKey | undefined,
     };
   } catch (error) {
     if (isResourceNotFound(error)) throw new TableNotFoundError(`Table ${tableName} does not exist`, { cause: error });
-    throw withContext(error, `Backfill of segment ${segment} could not scan ${tableName}`);
+    throw withContext(error, `Backfill of segment ${scan.segment} could not scan ${tableName}`);
   }
 }
 
-async function setEventId(
+/**
+ * Writes the derived attributes on the condition that the item still exists and every attribute they
+ * derive from still holds the value read (or is still absent): an event deleted or acknowledged since
+ * the scan is skipped, never recreated as a bare stub nor put back in an inbox index.
+ */
+async function writeDerived(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  key: EventTableKey,
-  eventId: string,
+  index: DerivedIndex,
+  item: Item & EventTableKey,
+  derived: Readonly<Record<string, string>>,
 ): Promise<'updated' | 'skipped'> {
+  const names: Record<string, string> = { '#sk': EventAttr.sk };
+  const values: Record<string, unknown> = { ':sk': item.sk };
+  const sets = Object.entries(derived).map(([name, value], i) => {
+    names[`#d${i}`] = name;
+    values[`:d${i}`] = value;
+    return `#d${i} = :d${i}`;
+  });
+  const conditions = ['attribute_exists(#sk)', '#sk = :sk'];
+  index.sourceAttributes.forEach((name, i) => {
+    names[`#s${i}`] = name;
+    if (item[name] === undefined) {
+      conditions.push(`attribute_not_exists(#s${i})`);
+    } else {
+      values[`:s${i}`] = item[name];
+      conditions.push(`#s${i} = :s${i}`);
+    }
+  });
   try {
     await doc.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { tenant_id: key.tenant_id, sk: key.sk },
-        UpdateExpression: 'SET #eventId = :id',
-        // attribute_exists(sk): an item deleted since the scan must not come back as a bare stub.
-        ConditionExpression: 'attribute_exists(#sk) AND attribute_not_exists(#eventId)',
-        ExpressionAttributeNames: { '#sk': EventAttr.sk, '#eventId': EventAttr.eventId },
-        ExpressionAttributeValues: { ':id': eventId },
+        Key: { tenant_id: item.tenant_id, sk: item.sk },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
     return 'updated';
   } catch (error) {
     if (sdkErrorName(error) === 'ConditionalCheckFailedException') return 'skipped';
-    throw withContext(error, `Backfill could not set event_id on ${key.tenant_id} / ${key.sk} in ${tableName}`);
+    throw withContext(
+      error,
+      `Backfill could not set ${Object.keys(derived).join(', ')} on ${item.tenant_id} / ${item.sk} in ${tableName}`,
+    );
   }
 }

@@ -1,12 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backfillSegment, type BackfillSegmentResult, type EventTableKey } from './backfill-segment';
-import { verifyEventIdIndex } from './verify-event-id-index';
+import { verifyIndex } from './verify-index';
 import { verifyStep, type VerifyStepEvent } from './verify-segments';
 
 /** What the state machine sends the backfill function: one scan segment, resumed from its last key. */
 export interface BackfillEvent {
   tableName: string;
+  /** The derived index whose attributes to write (default `event-id-index`). */
+  indexName?: string;
   segment: number;
   totalSegments: number;
   maxWritesPerSecond: number;
@@ -14,7 +16,7 @@ export interface BackfillEvent {
 }
 
 /** What the state machine sends the verify function: one step (`phase`), or without it the whole verification. */
-export type VerifyEvent = VerifyStepEvent | { tableName: string };
+export type VerifyEvent = VerifyStepEvent | { tableName: string; indexName?: string };
 
 /** The budgets of the two functions: Lambda's in production, shorter ones locally. */
 export interface MigrationFunctionSettings {
@@ -66,6 +68,11 @@ export function migrationFunctions(
             timeBudgetMs: settings.verifyBudgetMs,
             ...(settings.verifyPageSize && { pageSize: settings.verifyPageSize }),
           })
-        : verifyEventIdIndex({ ...clients, tableName: event.tableName, sampleSize: settings.sampleSize }),
+        : verifyIndex({
+            ...clients,
+            tableName: event.tableName,
+            ...(event.indexName !== undefined && { indexName: event.indexName }),
+            sampleSize: settings.sampleSize,
+          }),
   };
 }

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EVENT_SK_PREFIX } from '../../../contract/event';
-import { EVENT_ID_INDEX, EventAttr } from '../../../contract/table-schemas';
+import { EventAttr, type DerivedIndex } from '../../../contract/table-schemas';
 import {
   IndexNotActiveError,
   IndexNotFoundError,
@@ -9,6 +9,7 @@ import {
   TableNotFoundError,
   VerificationTooSlowError,
 } from '../errors';
+import { attributesToRead, checkDerived, indexKeyOf, requireDerivedIndex, type Item } from './derived-item';
 import { describeIndexStatus } from './index-status';
 import { ReservoirSample } from './reservoir-sample';
 import { isResourceNotFound, sdkErrorName } from './sdk-errors';
@@ -17,8 +18,15 @@ import { requireInteger, requireName } from './validate-input';
 /*
  * Verification in parallel scan segments, each resumable across invocations, so that a table of any
  * size is verified within Lambda's 15-minute limit: start (index ACTIVE, one cutoff for every segment)
- * -> one loop per segment (count the table's event items, then the index's) -> finish (sum, sampled
- * lookups through the index, whether to count again).
+ * -> one loop per segment (check every event item's derived attributes and count the items that belong
+ * in the index, then count the index's) -> finish (sum, sampled lookups through the index, whether to
+ * count again).
+ *
+ * What is checked depends on the index's membership. Every item's derived attributes are checked exactly,
+ * whatever the API does meanwhile (it writes them with every event, and removes a `while-pending` index's
+ * with `inbox_pk` in the same UpdateItem). The counts of the table and the index must agree only for a
+ * `permanent` index: acknowledgements move items out of a `while-pending` index while it is being counted,
+ * so its counts are reported, not compared.
  *
  * DynamoDB's TTL deletes expired items at any time, from the table and the index at different moments, so
  * an item that may expire while verification runs must not count: the counts and the sample cover only
@@ -26,29 +34,48 @@ import { requireInteger, requireName } from './validate-input';
  * still running at its deadline stops as in doubt (VerificationTooSlowError) instead of reporting a mismatch.
  */
 
+/** A sampled item: its table key and the index key it should be found under. */
 export interface SampleFailure {
   tenantId: string;
   sk: string;
-  eventId: string;
+  /** The item's derived attributes, from which its key in the index is built. */
+  derived: Record<string, string>;
 }
 
-export interface VerifyEventIdIndexReport {
+/** The item counts and exact checks of a verification, summed over segments. */
+interface Counts {
+  /** Event items that belong in the index (`derive` gives their attributes) created before `countedBefore`, in the table. */
+  belongingItems: number;
+  /** Event items created before `countedBefore` in the index. */
+  indexedItems: number;
+  /** Event items (all of them) that belong in the index but lack one of its derived attributes. */
+  missingDerived: number;
+  /** Event items that belong in the index but hold another value (or type) in one of its derived attributes. */
+  wrongDerived: number;
+  /** Event items that ought to be in the index but whose derived attributes cannot be computed (e.g. an unparseable sort key). */
+  underivable: number;
+  /** Event items that do not belong in the index yet carry one of its derived attributes (an acknowledged event in an inbox index). */
+  strayDerived: number;
+}
+
+export interface VerifyIndexReport extends Counts {
   tableName: string;
   indexName: string;
+  /** The index's membership (DERIVED_INDEXES): whether the counts must agree. */
+  membership: DerivedIndex['membership'];
+  /**
+   * True for a `permanent` index: `belongingItems` must equal `indexedItems`. False for a `while-pending`
+   * index, whose items leave it when acknowledged while it is counted: the counts are only reported.
+   */
+  countsMustAgree: boolean;
   /** The counts below cover event items created before this time. */
   countedBefore: string;
   /** ...and whose `expires_at` (epoch seconds) is later than this, or absent: TTL cannot delete them meanwhile. */
   countedExpiringAfter: number;
-  /** Event items (`sk` starting with EVENT#) created before `countedBefore`, in the table. */
-  eventItems: number;
-  /** The same, in the index. */
-  indexedItems: number;
   /** Counts taken: more than one when the first disagreed. */
   countAttempts: number;
-  /** Event items (all of them) without a string `event_id` (absent, or of a type the index silently leaves out). */
-  missingEventId: number;
   sampled: number;
-  /** Sampled items still in the table that a Query on the index by their `event_id` did not return. */
+  /** Sampled items that still belong (a consistent read) but that a Query on the index by their key did not return. */
   sampleFailureCount: number;
   /** The first of them (at most LISTED_SAMPLE_FAILURES), to look up by hand. */
   sampleFailures: SampleFailure[];
@@ -72,8 +99,9 @@ export interface VerificationStart {
 }
 
 /** One segment's progress; the state machine passes it back until `done`. */
-export interface VerifySegmentState {
+export interface VerifySegmentState extends Counts {
   tableName: string;
+  indexName: string;
   segment: number;
   totalSegments: number;
   countedBefore: string;
@@ -81,9 +109,6 @@ export interface VerifySegmentState {
   deadline: string;
   /** Random items this segment keeps for lookups through the index (lowered if they outgrow its share of the payload). */
   sampleSize: number;
-  eventItems: number;
-  missingEventId: number;
-  indexedItems: number;
   /** Event items offered to the sample so far. */
   seen: number;
   sample: SampleFailure[];
@@ -111,12 +136,14 @@ export const LISTED_SAMPLE_FAILURES = 20;
 /** Default time from the start of a verification to its deadline: TTL deletions cannot touch what it counts before then. */
 export const DEFAULT_TTL_MARGIN_SECONDS = 24 * 3600;
 
-const NAMES = {
-  '#tenant': EventAttr.tenantId,
-  '#sk': EventAttr.sk,
-  '#eventId': EventAttr.eventId,
-  '#expires': EventAttr.expiresAt,
-};
+const COUNT_FIELDS = [
+  'belongingItems',
+  'indexedItems',
+  'missingDerived',
+  'wrongDerived',
+  'underivable',
+  'strayDerived',
+] as const satisfies readonly (keyof Counts)[];
 
 /** True when TTL may delete an item with this `expires_at` before the verification's deadline. */
 function mayExpire(expiresAt: unknown, countedExpiringAfter: number): boolean {
@@ -137,7 +164,7 @@ export async function startVerification(input: {
   now?: () => number;
 }): Promise<VerificationStart> {
   const tableName = requireName('tableName', input.tableName);
-  const indexName = input.indexName ?? EVENT_ID_INDEX;
+  const { indexName } = requireDerivedIndex(input.indexName);
   const settleMs = requireInteger('settleMs', input.settleMs, 0, 15 * 60_000);
   const status = await describeIndexStatus(input.client, tableName, indexName);
   if (status === 'absent') throw new IndexNotFoundError(`Table ${tableName} has no index ${indexName}`);
@@ -165,8 +192,9 @@ export async function startVerification(input: {
 }
 
 /**
- * Counts one segment's event items in the table (and those without `event_id`), then in the index, for
- * at most `timeBudgetMs`, resuming from the state an earlier invocation returned.
+ * Checks one segment's event items in the table (their derived attributes, and counts those that belong in
+ * the index), then counts its event items in the index, for at most `timeBudgetMs`, resuming from the state
+ * an earlier invocation returned.
  */
 export async function verifySegment(input: {
   doc: DynamoDBDocumentClient;
@@ -175,7 +203,6 @@ export async function verifySegment(input: {
     'tableName' | 'segment' | 'totalSegments' | 'countedBefore' | 'sampleSize' | 'countedExpiringAfter' | 'deadline'
   > &
     Partial<VerifySegmentState>;
-  indexName?: string;
   timeBudgetMs: number;
   /** Items read per Scan page (default: DynamoDB's 1 MB pages). */
   pageSize?: number;
@@ -191,7 +218,7 @@ export async function verifySegment(input: {
   const countedExpiringAfter = requireInteger('countedExpiringAfter', given.countedExpiringAfter, 0, 2 ** 40);
   const deadline = requireTime('deadline', given.deadline);
   const timeBudgetMs = requireInteger('timeBudgetMs', input.timeBudgetMs, 1, 15 * 60_000);
-  const indexName = input.indexName ?? EVENT_ID_INDEX;
+  const { indexName, index } = requireDerivedIndex(given.indexName);
   const now = input.now ?? Date.now;
   const startedAt = now();
   const outOfTime = () => now() - startedAt >= timeBudgetMs;
@@ -200,15 +227,14 @@ export async function verifySegment(input: {
   const cutoffSk = `${EVENT_SK_PREFIX}${countedBefore}`;
   const state: VerifySegmentState = {
     tableName,
+    indexName,
     segment,
     totalSegments,
     countedBefore,
     countedExpiringAfter,
     deadline: given.deadline,
     sampleSize,
-    eventItems: given.eventItems ?? 0,
-    missingEventId: given.missingEventId ?? 0,
-    indexedItems: given.indexedItems ?? 0,
+    ...(Object.fromEntries(COUNT_FIELDS.map((field) => [field, given[field] ?? 0])) as unknown as Counts),
     seen: given.seen ?? 0,
     sample: given.sample ?? [],
     part: given.part ?? 'table',
@@ -222,6 +248,8 @@ export async function verifySegment(input: {
   const pageSize = input.pageSize === undefined ? undefined : requireInteger('pageSize', input.pageSize, 1, 10_000);
   const scanSegment = { Segment: segment, TotalSegments: totalSegments, ...(pageSize && { Limit: pageSize }) };
 
+  const read = [...attributesToRead(index), EventAttr.expiresAt];
+  const readNames = Object.fromEntries(read.map((name, i) => [`#a${i}`, name]));
   let tableKey = given.tableStartKey;
   while (state.part === 'table') {
     const page = await readTable(tableName, () =>
@@ -230,21 +258,27 @@ export async function verifySegment(input: {
           TableName: tableName,
           ...scanSegment,
           ExclusiveStartKey: tableKey,
-          ProjectionExpression: '#tenant, #sk, #eventId, #expires',
+          ProjectionExpression: Object.keys(readNames).join(', '),
           FilterExpression: 'begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeNames: { ...readNames, '#sk': EventAttr.sk },
           ExpressionAttributeValues: { ':prefix': EVENT_SK_PREFIX },
         }),
       ),
     );
     checkDeadline();
-    type Scanned = { tenant_id: string; sk: string; event_id?: unknown; expires_at?: unknown };
-    for (const item of (page.Items ?? []) as Scanned[]) {
-      const settled = item.sk < cutoffSk && !mayExpire(item.expires_at, countedExpiringAfter);
-      if (settled) state.eventItems++;
-      if (typeof item.event_id !== 'string') state.missingEventId++;
+    for (const item of (page.Items ?? []) as (Item & { tenant_id: string; sk: string })[]) {
+      const check = checkDerived(index, item);
+      if (!check.belongs) {
+        if (check.underivable) state.underivable++;
+        if (check.stray) state.strayDerived++;
+        continue;
+      }
+      if (check.holds === 'missing') state.missingDerived++;
+      if (check.holds === 'wrong') state.wrongDerived++;
+      if (item.sk >= cutoffSk || mayExpire(item[EventAttr.expiresAt], countedExpiringAfter)) continue;
+      state.belongingItems++;
       // Only counted items are sampled: a newer one may not have reached the index yet, an expiring one may go.
-      else if (settled) reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, eventId: item.event_id });
+      if (check.holds === 'right') reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, derived: { ...check.derived } });
     }
     tableKey = page.LastEvaluatedKey;
     if (!tableKey) state.part = 'index';
@@ -330,8 +364,9 @@ export async function finishVerification(input: {
   /** Counts taken before a mismatch is reported (default 3). */
   maxCountAttempts?: number;
   now?: () => number;
-}): Promise<VerifyEventIdIndexReport & { recount: boolean }> {
-  const { tableName, indexName, countedBefore } = input.start;
+}): Promise<VerifyIndexReport & { recount: boolean }> {
+  const { tableName, countedBefore } = input.start;
+  const { indexName, index } = requireDerivedIndex(input.start.indexName);
   const countAttempts = input.start.countAttempts + 1;
   const maxAttempts = requireInteger('maxCountAttempts', input.maxCountAttempts ?? 3, 1, 10);
   const now = input.now ?? Date.now;
@@ -340,11 +375,9 @@ export async function finishVerification(input: {
     throw new IndexNotActiveError(`Verification of ${tableName} finished with a segment not done`);
   }
   requireBeforeDeadline(tableName, deadline, now());
-  const sum = (field: 'eventItems' | 'indexedItems' | 'missingEventId') =>
-    input.segments.reduce((total, segment) => total + segment[field], 0);
-  const eventItems = sum('eventItems');
-  const indexedItems = sum('indexedItems');
-  const missingEventId = sum('missingEventId');
+  const counts = Object.fromEntries(
+    COUNT_FIELDS.map((field) => [field, input.segments.reduce((total, segment) => total + (segment[field] ?? 0), 0)]),
+  ) as unknown as Counts;
   // Each segment contributes in proportion to the event items it saw: together a uniform sample of the table.
   const seen = input.segments.reduce((total, segment) => total + segment.seen, 0);
   const sample = input.segments.flatMap((segment) =>
@@ -352,56 +385,89 @@ export async function finishVerification(input: {
   );
   const sampleFailures: SampleFailure[] = [];
   for (const candidate of sample) {
-    const { Items } = await readIndex(tableName, indexName, () =>
-      input.doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#eventId = :id',
-          ProjectionExpression: '#tenant, #sk',
-          ExpressionAttributeNames: { '#tenant': NAMES['#tenant'], '#sk': NAMES['#sk'], '#eventId': NAMES['#eventId'] },
-          ExpressionAttributeValues: { ':id': candidate.eventId },
-        }),
-      ),
-    );
-    if ((Items ?? []).some((item) => item.tenant_id === candidate.tenantId && item.sk === candidate.sk)) continue;
-    // Not in the index: a failure only if the item is still in the table (the API may have deleted it since).
-    if (await stillInTable(input.doc, tableName, candidate)) sampleFailures.push(candidate);
+    if (await foundInIndex(input.doc, tableName, indexName, index, candidate)) continue;
+    // Not in the index: a failure only if the item still belongs there (the API may have deleted or
+    // acknowledged it since).
+    if (await stillBelongs(input.doc, tableName, index, candidate)) sampleFailures.push(candidate);
   }
   requireBeforeDeadline(tableName, deadline, now());
-  const ok = missingEventId === 0 && eventItems === indexedItems && sampleFailures.length === 0;
+  const countsMustAgree = index.membership === 'permanent';
+  const exact =
+    counts.missingDerived === 0 &&
+    counts.wrongDerived === 0 &&
+    counts.underivable === 0 &&
+    counts.strayDerived === 0 &&
+    sampleFailures.length === 0;
+  const countsAgree = !countsMustAgree || counts.belongingItems === counts.indexedItems;
+  const ok = exact && countsAgree;
   return {
     tableName,
     indexName,
+    membership: index.membership,
+    countsMustAgree,
     countedBefore,
     countedExpiringAfter: input.start.countedExpiringAfter,
-    eventItems,
-    indexedItems,
+    ...counts,
     countAttempts,
-    missingEventId,
     sampled: sample.length,
     sampleFailureCount: sampleFailures.length,
     // A few, to look up by hand; the report must stay small (it travels in the execution's payload).
     sampleFailures: sampleFailures.slice(0, LISTED_SAMPLE_FAILURES),
     ok,
     // Counts that disagree while everything else holds may be an event deleted between the two counts.
-    recount: !ok && missingEventId === 0 && sampleFailures.length === 0 && countAttempts < maxAttempts,
+    recount: exact && !countsAgree && countAttempts < maxAttempts,
   };
 }
 
-async function stillInTable(doc: DynamoDBDocumentClient, tableName: string, item: SampleFailure): Promise<boolean> {
+/** True when a Query on the index by the sampled item's key returns it. */
+async function foundInIndex(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  indexName: string,
+  index: DerivedIndex,
+  candidate: SampleFailure,
+): Promise<boolean> {
+  const key = Object.entries(indexKeyOf(index, candidate));
+  const { Items } = await readIndex(tableName, indexName, () =>
+    doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: indexName,
+        KeyConditionExpression: key.map((_, i) => `#k${i} = :k${i}`).join(' AND '),
+        ProjectionExpression: '#tenant, #sk',
+        ExpressionAttributeNames: {
+          '#tenant': EventAttr.tenantId,
+          '#sk': EventAttr.sk,
+          ...Object.fromEntries(key.map(([name], i) => [`#k${i}`, name])),
+        },
+        ExpressionAttributeValues: Object.fromEntries(key.map(([, value], i) => [`:k${i}`, value])),
+      }),
+    ),
+  );
+  return (Items ?? []).some((item) => item.tenant_id === candidate.tenantId && item.sk === candidate.sk);
+}
+
+/** True when a consistent read finds the item still in the table, with the derived attributes it was sampled with. */
+async function stillBelongs(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  index: DerivedIndex,
+  candidate: SampleFailure,
+): Promise<boolean> {
+  const read = attributesToRead(index);
   const { Item } = await readTable(tableName, () =>
     doc.send(
       new GetCommand({
         TableName: tableName,
-        Key: { [EventAttr.tenantId]: item.tenantId, [EventAttr.sk]: item.sk },
+        Key: { [EventAttr.tenantId]: candidate.tenantId, [EventAttr.sk]: candidate.sk },
         ConsistentRead: true,
-        ProjectionExpression: '#sk',
-        ExpressionAttributeNames: { '#sk': EventAttr.sk },
+        ProjectionExpression: read.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(read.map((name, i) => [`#a${i}`, name])),
       }),
     ),
   );
-  return Item !== undefined;
+  const derived = Item && index.derive(Item);
+  return derived !== undefined && Object.entries(candidate.derived).every(([name, value]) => derived[name] === value);
 }
 
 function notActive(tableName: string, indexName: string, status: string, cause?: unknown): IndexNotActiveError {
@@ -431,7 +497,7 @@ async function readTable<T>(tableName: string, read: () => Promise<T>): Promise<
 
 /** One verification step as the state machine's Lambda task sends it (`phase`), and what it answers. */
 export type VerifyStepEvent =
-  | { phase: 'start'; tableName: string; totalSegments: number; countAttempts?: number }
+  | { phase: 'start'; tableName: string; indexName?: string; totalSegments: number; countAttempts?: number }
   | ({ phase: 'segment' } & Parameters<typeof verifySegment>[0]['state'])
   | { phase: 'finish'; start: VerificationStart; segments: VerifySegmentState[] };
 

@@ -5,15 +5,15 @@ import {
   finishVerification,
   startVerification,
   verifySegment,
-  type VerifyEventIdIndexReport,
+  type VerifyIndexReport,
   type VerifySegmentState,
 } from './verify-segments';
 
-export interface VerifyEventIdIndexInput {
+export interface VerifyIndexInput {
   doc: DynamoDBDocumentClient;
   client: DynamoDBClient;
   tableName: string;
-  /** Default `event-id-index`. */
+  /** A derived index (DERIVED_INDEXES); default `event-id-index`. */
   indexName?: string;
   /** How many random event items to look up through the index. */
   sampleSize: number;
@@ -40,10 +40,11 @@ const DEFAULT_COUNT_ATTEMPTS = 3;
 /**
  * The whole verification in one call (small tables, manual checks): the steps the state machine runs,
  * with a single scan segment. Checks that the index is complete rather than trusting its ACTIVE status:
- * every event item has a string `event_id`, table and index hold as many event items, and sampled
- * lookups find their items.
+ * every event item that belongs in it carries its derived attributes with the right values (and no other
+ * carries them), table and index hold as many such items (a `permanent` index only), and sampled lookups
+ * find their items.
  */
-export async function verifyEventIdIndex(input: VerifyEventIdIndexInput): Promise<VerifyEventIdIndexReport> {
+export async function verifyIndex(input: VerifyIndexInput): Promise<VerifyIndexReport> {
   const settleMs = requireInteger('settleMs', input.settleMs ?? DEFAULT_SETTLE_MS, 0, 15 * 60_000);
   const maxCountAttempts = input.countAttempts ?? DEFAULT_COUNT_ATTEMPTS;
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -54,7 +55,6 @@ export async function verifyEventIdIndex(input: VerifyEventIdIndexInput): Promis
       state = await verifySegment({
         doc: input.doc,
         state: state ?? { ...start, segment: 0, totalSegments: 1, sampleSize: start.segmentSampleSize },
-        ...(input.indexName && { indexName: input.indexName }),
         timeBudgetMs: 15 * 60_000,
         ...(input.random && { random: input.random }),
         ...(input.now && { now: input.now }),
