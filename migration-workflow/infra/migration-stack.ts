@@ -8,23 +8,23 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { functionLogsAndRole } from '../../platform/function-logs';
 import { lambdaBundling } from '../../platform/lambda-bundling';
-import { EVENT_ID_INDEX } from '../../contract/table-schemas';
+import { DERIVED_INDEX_NAMES } from '../../contract/table-schemas';
 import { EventIdIndexMigration } from './event-id-index-migration';
 
 export interface MigrationStackProps extends StackProps {
   /**
-   * The stage's events table. Its `event-id-index` is declared by CloudFormation: the migration verifies
-   * and marks it, and may neither create nor delete it (no UpdateTable on this table).
+   * The stage's events table. Its derived indexes are declared by CloudFormation: the migration verifies
+   * and marks them, and may neither create nor delete them (no UpdateTable on this table).
    */
   readonly eventsTable: ITable;
   /**
    * Names of events tables outside CloudFormation in this account and region that the migration serves in
-   * full: it may add `event-id-index` to them and roll it back. Default none.
+   * full: it may add any derived index to them and roll it back. Default none.
    */
   readonly legacyTableNames?: string[];
 }
 
-/** The event-id-index migration: its state machine and the two functions its Lambda tasks call. */
+/** The migration of derived indexes (DERIVED_INDEXES): its state machine and the two functions its Lambda tasks call. */
 export class MigrationStack extends Stack {
   readonly migration: EventIdIndexMigration;
 
@@ -64,11 +64,14 @@ export class MigrationStack extends Stack {
         resources: tableArns,
       }),
     );
-    // Verification reads the table and the one index it verifies, nothing else.
+    // Verification reads the table and the indexes it may verify (every derived index), nothing else.
     verify.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:DescribeTable'],
-        resources: [...tableArns, ...tableArns.map((arn) => `${arn}/index/${EVENT_ID_INDEX}`)],
+        resources: [
+          ...tableArns,
+          ...tableArns.flatMap((arn) => DERIVED_INDEX_NAMES.map((name) => `${arn}/index/${name}`)),
+        ],
       }),
     );
 

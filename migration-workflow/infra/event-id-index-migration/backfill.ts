@@ -34,6 +34,7 @@ export function backfill(
   const carryOn = new sfn.Pass(scope, StateNames.carryOn, {
     parameters: {
       'tableName.$': '$.tableName',
+      'indexName.$': '$.indexName',
       'segment.$': '$.segment',
       'totalSegments.$': '$.totalSegments',
       'maxWritesPerSecond.$': '$.maxWritesPerSecond',
@@ -63,6 +64,7 @@ export function backfill(
     itemsPath: '$.plan.segments',
     itemSelector: {
       'tableName.$': '$.tableName',
+      'indexName.$': '$.indexName',
       'segment.$': '$$.Map.Item.Value',
       'totalSegments.$': '$.totalSegments',
       'maxWritesPerSecond.$': '$.maxWritesPerSecond',
@@ -89,6 +91,7 @@ export function backfill(
     taskTimeout: sfn.Timeout.duration(Duration.days(EXECUTION_TIMEOUT_DAYS)),
     input: sfn.TaskInput.fromObject({
       'tableName.$': '$.tableName',
+      'indexName.$': '$.indexName',
       'segment.$': '$.segment',
       'totalSegments.$': '$.totalSegments',
       'maxWritesPerSecond.$': '$.maxWritesPerSecond',

@@ -2,8 +2,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
-import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { DYNAMODB_BUSY_ERRORS } from './constants';
 import type { MigrationParts } from './parts';
 import { StateNames } from './state-names';
@@ -32,12 +30,16 @@ export function createAndWait(
     action: 'describeTable',
     parameters: { 'TableName.$': '$.tableName' },
     iamResources: tableArns,
-    resultSelector: {
-      'status.$': `$.Table.GlobalSecondaryIndexes[?(@.IndexName == '${EVENT_ID_INDEX}')].IndexStatus`,
-    },
+    // The names of the ACTIVE indexes (never none: inbox-index is there from the table's creation); a
+    // filter cannot name the input's index, so the next state looks it up among them.
+    resultSelector: { 'active.$': "$.Table.GlobalSecondaryIndexes[?(@.IndexStatus == 'ACTIVE')].IndexName" },
     resultPath: '$.indexState',
   });
   describeIndex.addRetry({ ...transientRetry, maxAttempts: 10 });
+  const isActive = new sfn.Pass(scope, StateNames.isIndexActive, {
+    parameters: { 'active.$': 'States.ArrayContains($.indexState.active, $.indexName)' },
+    resultPath: '$.indexState',
+  });
   const countPoll = new sfn.Pass(scope, StateNames.countPoll, {
     parameters: { 'value.$': 'States.MathAdd($.polls.value, 1)' },
     resultPath: '$.polls',
@@ -46,7 +48,8 @@ export function createAndWait(
   const timedOut = new sfn.Pass(scope, 'Index did not become ACTIVE in time', {
     parameters: {
       Error: 'IndexNotActive',
-      Cause: `${EVENT_ID_INDEX} did not become ACTIVE within maxPolls polls; it is left building: start again to resume with it`,
+      'Cause.$':
+        "States.Format('{} did not become ACTIVE within maxPolls polls; it is left building: start again to resume with it', $.indexName)",
     },
     resultPath: '$.failure',
   });
@@ -56,17 +59,22 @@ export function createAndWait(
   const notDeclared = new sfn.Pass(scope, 'Index not declared', {
     parameters: {
       Error: 'IndexNotDeclared',
-      'Cause.$': `States.Format('Table {} has no ${EVENT_ID_INDEX}: deploy the stack that declares it, then run the migration to verify it', $.tableName)`,
+      'Cause.$':
+        "States.Format('Table {} has no {}: deploy the stack that declares it, then run the migration to verify it', $.tableName, $.indexName)",
     },
     resultPath: '$.failure',
   }).next(failAndRelease);
   let createBranch: sfn.IChainable;
   if (ownedArns.length > 0) {
-    const { AttributeDefinitions, GlobalSecondaryIndexUpdates } = createEventIdIndexRequest('');
+    // The definition DERIVED_INDEXES gives the index (createIndexRequest), set at $.indexSpec by the input check.
     const createIndex = dynamodb(
       'Create index',
       'updateTable',
-      { 'TableName.$': '$.tableName', AttributeDefinitions, GlobalSecondaryIndexUpdates },
+      {
+        'TableName.$': '$.tableName',
+        'AttributeDefinitions.$': '$.indexSpec.attributeDefinitions',
+        'GlobalSecondaryIndexUpdates.$': '$.indexSpec.create',
+      },
       sfn.JsonPath.DISCARD,
       ownedArns,
     );
@@ -99,15 +107,10 @@ export function createAndWait(
   startPolling
     .next(wait)
     .next(describeIndex)
+    .next(isActive)
     .next(
       new sfn.Choice(scope, StateNames.indexActive)
-        .when(
-          sfn.Condition.and(
-            sfn.Condition.isPresent('$.indexState.status[0]'),
-            sfn.Condition.stringEquals('$.indexState.status[0]', 'ACTIVE'),
-          ),
-          whenActive,
-        )
+        .when(sfn.Condition.booleanEquals('$.indexState.active', true), whenActive)
         .otherwise(
           countPoll.next(
             new sfn.Choice(scope, StateNames.outOfPolls)

@@ -27,22 +27,23 @@ export interface EventIdIndexMigrationProps {
    */
   readonly tables: ITable[];
   /**
-   * Of `tables`, those outside CloudFormation (legacy tables): the only ones the migration may add
-   * `event-id-index` to, and so the only ones whose index a rollback may delete. Default: none; a table
+   * Of `tables`, those outside CloudFormation (legacy tables): the only ones the migration may add a
+   * derived index to, and so the only ones whose index a rollback may delete. Default: none; a table
    * without the index then fails at once (`IndexNotDeclared`) instead of getting one CloudFormation does not know.
    */
   readonly indexOwnedTables?: ITable[];
-  /** Backfills one scan segment; input `{tableName, segment, totalSegments, maxWritesPerSecond, exclusiveStartKey?}`, output `{done, lastEvaluatedKey?, ...counts}`. */
+  /** Backfills one scan segment; input `{tableName, indexName, segment, totalSegments, maxWritesPerSecond, exclusiveStartKey?}`, output `{done, lastEvaluatedKey?, ...counts}`. */
   readonly backfillFunction: IFunction;
-  /** Verifies the index; input `{tableName}`, output `{ok, ...report}`. */
+  /** Verifies the index; input `{phase, tableName, indexName, ...}`, output `{ok, ...report}` at the end. */
   readonly verifyFunction: IFunction;
   /** Physical name of the state machine (its executions' ARNs are granted by name). Default: a unique name from the construct path. */
   readonly stateMachineName?: string;
 }
 
 /**
- * The Step Functions state machine of DESIGN §10: preflight -> lock the table -> create index -> poll
- * until ACTIVE -> backfill in a Map over scan segments -> verify -> mark verified. Only a definite
+ * The Step Functions state machine of DESIGN §10, for any index of DERIVED_INDEXES (the input's
+ * `indexName`, default `event-id-index`): preflight -> lock the table -> create index -> poll until
+ * ACTIVE -> backfill the derived attributes in a Map over scan segments -> verify -> mark verified. Only a definite
  * failure (a backfill that keeps failing, a verification report that is not ok) rolls back, and only an
  * index this execution's UpdateTable call created; in doubt it fails and leaves the index.
  * Input: `{tableName, indexName?, totalSegments, maxWritesPerSecond, pollIntervalSeconds, maxPolls}`.

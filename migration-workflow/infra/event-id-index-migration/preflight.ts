@@ -145,7 +145,8 @@ export function preflight(
   const validInput = new sfn.Choice(scope, 'Valid input?');
   const checkIndexName = new sfn.Choice(scope, 'Supported index?');
   checkIndexName.when(
-    sfn.Condition.isNotPresent('$.indexName'),
+    // Not IsPresent rather than `IsPresent: false`, which aws-local-stepfunctions never matches.
+    sfn.Condition.not(sfn.Condition.isPresent('$.indexName')),
     new sfn.Pass(scope, 'Default index', {
       result: sfn.Result.fromString(EVENT_ID_INDEX),
       resultPath: '$.indexName',
@@ -153,7 +154,12 @@ export function preflight(
   );
   for (const name of DERIVED_INDEX_NAMES) {
     checkIndexName.when(
-      sfn.Condition.stringEquals('$.indexName', name),
+      // A comparison with a value that is absent or not a string would fail the execution with States.Runtime.
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.indexName'),
+        sfn.Condition.isString('$.indexName'),
+        sfn.Condition.stringEquals('$.indexName', name),
+      ),
       new sfn.Pass(scope, `Index ${name}`, {
         result: sfn.Result.fromObject({ ...indexSpec(name) }),
         resultPath: '$.indexSpec',
@@ -166,25 +172,24 @@ export function preflight(
       cause: `indexName must name an index whose key derives from other attributes: ${DERIVED_INDEX_NAMES.join(', ')}`,
     }),
   );
+  // Every input checked before anything reads or changes the table.
   validInput
-
-        .when(
-          sfn.Condition.and(
-            sfn.Condition.isPresent('$.tableName'),
-            sfn.Condition.isString('$.tableName'),
-            numberInRange('$.totalSegments', 1, MAX_SEGMENTS),
-            numberInRange('$.maxWritesPerSecond', 1, 100_000),
-            numberInRange('$.pollIntervalSeconds', 1, 3600),
-            numberInRange('$.maxPolls', 1, 100_000),
-          ),
-          describe,
-        )
-        .otherwise(
-          new sfn.Fail(scope, 'Invalid input', {
-            error: 'InvalidMigrationInput',
-            cause: `Input must hold tableName (a string), totalSegments (1 to ${MAX_SEGMENTS}), maxWritesPerSecond (1 to 100000), pollIntervalSeconds (1 to 3600) and maxPolls (1 to 100000)`,
-          }),
-        ),
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.tableName'),
+        sfn.Condition.isString('$.tableName'),
+        numberInRange('$.totalSegments', 1, MAX_SEGMENTS),
+        numberInRange('$.maxWritesPerSecond', 1, 100_000),
+        numberInRange('$.pollIntervalSeconds', 1, 3600),
+        numberInRange('$.maxPolls', 1, 100_000),
+      ),
+      describe,
+    )
+    .otherwise(
+      new sfn.Fail(scope, 'Invalid input', {
+        error: 'InvalidMigrationInput',
+        cause: `Input must hold tableName (a string), totalSegments (1 to ${MAX_SEGMENTS}), maxWritesPerSecond (1 to 100000), pollIntervalSeconds (1 to 3600) and maxPolls (1 to 100000)`,
+      }),
     );
   describe
     .next(readControl)

@@ -1,7 +1,6 @@
 /** The rollback: delete the index only if this execution created it and still holds the table's lock. */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { DYNAMODB_BUSY_ERRORS, ROLLBACK_LOCK_HOLDER } from './constants';
 import type { MigrationParts } from './parts';
 import { StateNames } from './state-names';
@@ -17,7 +16,7 @@ export function rollback(parts: MigrationParts): sfn.IChainable {
   const isIndexPresent = (describeName: string, checkName: string) =>
     endRollback(describeIndexNames(describeName, '$.rollback')).next(
       new sfn.Pass(scope, checkName, {
-        parameters: { 'present.$': `States.ArrayContains($.rollback.indexNames, '${EVENT_ID_INDEX}')` },
+        parameters: { 'present.$': 'States.ArrayContains($.rollback.indexNames, $.indexName)' },
         resultPath: '$.rollback',
       }),
     );
@@ -26,7 +25,7 @@ export function rollback(parts: MigrationParts): sfn.IChainable {
     const deleteIndex = dynamodb(
       'Delete index',
       'updateTable',
-      { 'TableName.$': '$.tableName', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: EVENT_ID_INDEX } }] },
+      { 'TableName.$': '$.tableName', 'GlobalSecondaryIndexUpdates.$': '$.indexSpec.delete' },
       sfn.JsonPath.DISCARD,
       ownedArns,
     );
@@ -43,7 +42,8 @@ export function rollback(parts: MigrationParts): sfn.IChainable {
     const stillDeleting = new sfn.Pass(scope, 'Index still being deleted', {
       parameters: {
         Error: 'IndexStillDeleting',
-        Cause: `${EVENT_ID_INDEX} was still being deleted after maxPolls polls; DynamoDB finishes the delete on its own`,
+        'Cause.$':
+          "States.Format('{} was still being deleted after maxPolls polls; DynamoDB finishes the delete on its own', $.indexName)",
       },
       resultPath: '$.rollbackFailure',
     }).next(failAndRelease);

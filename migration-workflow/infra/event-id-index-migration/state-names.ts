@@ -5,6 +5,7 @@
  */
 export const StateNames = {
   waitForIndex: 'Wait for the index',
+  isIndexActive: 'Is the index ACTIVE',
   indexActive: 'Index ACTIVE?',
   countPoll: 'Count the poll',
   outOfPolls: 'Out of polls?',

@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { CONTROL_TENANT, ControlAttr, EVENT_ID_INDEX_CONTROL_SK, VERIFIED } from '../../../contract/control-record';
+import { CONTROL_TENANT, ControlAttr, VERIFIED } from '../../../contract/control-record';
 import { BACKFILL_RETRYABLE } from './constants';
 import type { MigrationParts } from './parts';
 import { StateNames } from './state-names';
@@ -34,6 +34,7 @@ export function verifyAndMark(parts: MigrationParts, verifyFunction: IFunction, 
     {
       phase: 'start',
       'tableName.$': '$.tableName',
+      'indexName.$': '$.indexName',
       'totalSegments.$': '$.totalSegments',
       'countAttempts.$': '$.verification.countAttempts',
     },
@@ -54,6 +55,7 @@ export function verifyAndMark(parts: MigrationParts, verifyFunction: IFunction, 
     itemSelector: {
       phase: 'segment',
       'tableName.$': '$.tableName',
+      'indexName.$': '$.verification.indexName',
       'segment.$': '$$.Map.Item.Value',
       'totalSegments.$': '$.totalSegments',
       'countedBefore.$': '$.verification.countedBefore',
@@ -93,7 +95,7 @@ export function verifyAndMark(parts: MigrationParts, verifyFunction: IFunction, 
       'TableName.$': '$.tableName',
       Item: {
         tenant_id: { S: CONTROL_TENANT },
-        sk: { S: EVENT_ID_INDEX_CONTROL_SK },
+        sk: { 'S.$': '$.indexSpec.controlSk' },
         [ControlAttr.status]: { S: VERIFIED },
         [ControlAttr.verifiedAt]: { 'S.$': '$$.State.EnteredTime' },
         [ControlAttr.verifiedBy]: { 'S.$': '$$.Execution.Name' },

@@ -9,7 +9,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { DynamoDbClients } from '../../../platform/dynamodb-client';
-import { EVENT_ID_INDEX } from '../../../contract/table-schemas';
+import { DERIVED_INDEX_NAMES, DERIVED_INDEXES, EVENT_ID_INDEX } from '../../../contract/table-schemas';
 import { MAX_SEGMENTS, type MigrationInput } from '../../infra/event-id-index-migration';
 import { synthesizedMigrationDefinition } from '../../infra/migration-definition';
 import { runMigrationLocally, type LocalMigrationInput } from '../local/run-migration-locally';
@@ -19,11 +19,12 @@ import { executionSummary, followAgainText, outcomeSummary, stillRunningSummary 
 export const USAGE = `Usage: npm run migrate -- <command> [options]
 
 Commands:
-  start --table <name> [--index event-id-index] [--segments 8 (1-40)] [--rate 1000] [--follow] [--local]
-                         start the event-id-index migration of a table (--local: run the same state
-                         machine here against DYNAMODB_ENDPOINT / the embedded engine; --follow
-                         streams its progress; --rate: backfill writes per second, all segments
-                         together)
+  start --table <name> [--index ${EVENT_ID_INDEX}] [--segments 8 (1-40)] [--rate 1000] [--follow] [--local]
+                         add an index to a table: create it, backfill its attributes, verify it and
+                         mark it verified (--index: one of the indexes below; --local: run the same
+                         state machine here against DYNAMODB_ENDPOINT / the embedded engine;
+                         --follow streams its progress; --rate: backfill writes per second, all
+                         segments together)
   status <execution-arn> print an execution's status and result
   follow <execution-arn> stream state transitions and backfill progress until the execution ends
   list                   list recent executions
@@ -33,6 +34,9 @@ Options:
   --summary <file>           append markdown to <file> (e.g. $GITHUB_STEP_SUMMARY): the execution ARN as
                              soon as it is known, the outcome at the end
   --follow-minutes <n>       stop following after n minutes, the execution still running (exit code 3)
+
+Indexes (--index, one per run; migrate them in turn):
+${DERIVED_INDEX_NAMES.map((name) => `  ${name.padEnd(25)}${DERIVED_INDEXES[name]?.membership === 'permanent' ? 'every event' : 'pending events only'}`).join('\n')}
 
 Exit codes: 0 succeeded or already verified, 1 the execution failed, timed out or was aborted, 2 bad
 usage or input, 3 still running when following stopped (--follow-minutes).
@@ -120,8 +124,10 @@ export async function runMigrateCommand(argv: string[], deps: MigrateDeps): Prom
         );
         return 2;
       }
-      if (values.index !== EVENT_ID_INDEX) {
-        deps.err(`--index ${values.index}: this migration builds ${EVENT_ID_INDEX}, the index the API reads`);
+      if (!DERIVED_INDEX_NAMES.includes(values.index)) {
+        deps.err(
+          `--index ${values.index}: not an index the migration can add; give one of ${DERIVED_INDEX_NAMES.join(', ')}`,
+        );
         return 2;
       }
       const input: MigrationInput = {
@@ -200,8 +206,10 @@ async function startLocal(
       ...(follow && { onProgress: (event: ProgressEvent) => printer.handle(event) }),
     })) as Record<string, unknown>;
     if (result.control !== undefined && result.ok === undefined) {
-      deps.out('event-id-index is already verified: nothing to do');
-      options.summary(outcomeSummary({ status: 'SUCCEEDED', output: 'event-id-index is already verified' }));
+      deps.out(`${input.indexName ?? EVENT_ID_INDEX} is already verified: nothing to do`);
+      options.summary(
+        outcomeSummary({ status: 'SUCCEEDED', output: `${input.indexName ?? EVENT_ID_INDEX} is already verified` }),
+      );
       return 0;
     }
     deps.out(`Succeeded: ${JSON.stringify(result)}`);

@@ -16,6 +16,7 @@ export type ProgressEvent =
 /** States of the loops (polling, per-segment backfill): summarized instead of printed one by one. */
 const LOOP_STATES = new Set<string>([
   StateNames.waitForIndex,
+  StateNames.isIndexActive,
   StateNames.indexActive,
   StateNames.countPoll,
   StateNames.outOfPolls,
@@ -82,7 +83,7 @@ export class ProgressPrinter {
   }
 
   private backfillLine(): string {
-    const items = `${this.updated.toLocaleString('en-US')} of ${this.scanned.toLocaleString('en-US')} legacy items updated`;
+    const items = `${this.updated.toLocaleString('en-US')} of ${this.scanned.toLocaleString('en-US')} event items updated`;
     return `Backfill ${progressBar(this.segmentsDone, this.segments)} segments, ${items}`;
   }
 }

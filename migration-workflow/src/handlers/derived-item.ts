@@ -24,14 +24,12 @@ export function requireDerivedIndex(value: unknown): MigrationTarget {
       `indexName must be one of ${DERIVED_INDEX_NAMES.join(', ')}; received ${JSON.stringify(value)}`,
     );
   }
-  return { indexName, index: DERIVED_INDEXES[indexName] as DerivedIndex };
+  return { indexName, index: DERIVED_INDEXES[indexName] };
 }
 
 /** Attributes to read of an item to derive, write and check an index's attributes. */
 export function attributesToRead(index: DerivedIndex): string[] {
-  return [
-    ...new Set([EventAttr.tenantId, EventAttr.sk, ...index.sourceAttributes, ...index.derivedAttributes]),
-  ];
+  return [...new Set([EventAttr.tenantId, EventAttr.sk, ...index.sourceAttributes, ...index.derivedAttributes])];
 }
 
 /**

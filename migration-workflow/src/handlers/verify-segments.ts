@@ -278,7 +278,8 @@ export async function verifySegment(input: {
       if (item.sk >= cutoffSk || mayExpire(item[EventAttr.expiresAt], countedExpiringAfter)) continue;
       state.belongingItems++;
       // Only counted items are sampled: a newer one may not have reached the index yet, an expiring one may go.
-      if (check.holds === 'right') reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, derived: { ...check.derived } });
+      if (check.holds === 'right')
+        reservoir.offer({ tenantId: item.tenant_id, sk: item.sk, derived: { ...check.derived } });
     }
     tableKey = page.LastEvaluatedKey;
     if (!tableKey) state.part = 'index';
@@ -447,7 +448,7 @@ async function foundInIndex(
   return (Items ?? []).some((item) => item.tenant_id === candidate.tenantId && item.sk === candidate.sk);
 }
 
-/** True when a consistent read finds the item still in the table, with the derived attributes it was sampled with. */
+/** True when a consistent read finds the item still in the table and still belonging in the index (not acknowledged meanwhile). */
 async function stillBelongs(
   doc: DynamoDBDocumentClient,
   tableName: string,
@@ -466,8 +467,7 @@ async function stillBelongs(
       }),
     ),
   );
-  const derived = Item && index.derive(Item);
-  return derived !== undefined && Object.entries(candidate.derived).every(([name, value]) => derived[name] === value);
+  return Item !== undefined && index.derive(Item) !== undefined;
 }
 
 function notActive(tableName: string, indexName: string, status: string, cause?: unknown): IndexNotActiveError {

@@ -82,15 +82,27 @@ describe('the migration bundles, run by the synthesized state machine', () => {
       }),
     );
     const indexed = await stage.db.doc.send(new ScanCommand({ TableName: tableName, IndexName: EVENT_ID_INDEX }));
-    expect(result).toMatchObject({ ok: true, tableName, missingEventId: 0, sampleFailures: [] });
+    expect(result).toMatchObject({ ok: true, tableName, missingDerived: 0, sampleFailures: [] });
     await expect(readIndexState(stage.db.client, stage.db.doc, tableName)).resolves.toBe('verified');
     expect(events.Items?.length).toBeGreaterThan(500);
     expect(indexed.Items?.length).toBe(events.Items?.length);
     // The payloads the state machine sent, as the functions received them.
-    expect(backfillPayloads).toContainEqual({ tableName, segment: 0, totalSegments: 3, maxWritesPerSecond: 5000 });
+    expect(backfillPayloads).toContainEqual({
+      tableName,
+      indexName: 'event-id-index',
+      segment: 0,
+      totalSegments: 3,
+      maxWritesPerSecond: 5000,
+    });
     expect(new Set(backfillPayloads.map((p) => (p as { segment: number }).segment))).toEqual(new Set([0, 1, 2]));
     // Verification in three steps: start, one loop per segment, finish.
-    expect(verifyPayloads[0]).toEqual({ phase: 'start', tableName, totalSegments: 3, countAttempts: 0 });
+    expect(verifyPayloads[0]).toEqual({
+      phase: 'start',
+      tableName,
+      indexName: 'event-id-index',
+      totalSegments: 3,
+      countAttempts: 0,
+    });
     const segmentPayloads = verifyPayloads.filter((p) => (p as { phase: string }).phase === 'segment');
     expect(new Set(segmentPayloads.map((p) => (p as { segment: number }).segment))).toEqual(new Set([0, 1, 2]));
     expect(verifyPayloads.at(-1)).toMatchObject({ phase: 'finish', start: { tableName }, segments: expect.any(Array) });

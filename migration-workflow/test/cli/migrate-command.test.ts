@@ -155,9 +155,9 @@ describe('npm run migrate against Step Functions (client double)', () => {
     expect(out).toEqual([
       '-> Create index',
       'Backfill started over 2 segments',
-      `Backfill ${progressBar(0, 2)} segments, 9 of 10 legacy items updated`,
-      `Backfill ${progressBar(1, 2)} segments, 9 of 10 legacy items updated`,
-      `Backfill ${progressBar(2, 2)} segments, 9 of 10 legacy items updated`,
+      `Backfill ${progressBar(0, 2)} segments, 9 of 10 event items updated`,
+      `Backfill ${progressBar(1, 2)} segments, 9 of 10 event items updated`,
+      `Backfill ${progressBar(2, 2)} segments, 9 of 10 event items updated`,
       expect.stringMatching(/^SUCCEEDED/),
       'Output: {"ok":true}',
     ]);
@@ -167,14 +167,14 @@ describe('npm run migrate against Step Functions (client double)', () => {
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'FAILED',
       error: 'VerificationFailed',
-      cause: '{"missingEventId":3}',
+      cause: '{"missingDerived":3}',
       startDate: new Date(),
       executionArn: EXECUTION,
       stateMachineArn: ARN,
     });
     const { deps, out } = harness();
     expect(await runMigrateCommand(['status', EXECUTION], deps)).toBe(1);
-    expect(out).toContain('Failed: VerificationFailed {"missingEventId":3}');
+    expect(out).toContain('Failed: VerificationFailed {"missingDerived":3}');
   });
 
   describe('--summary and --follow-minutes (the job summary of migrate.yml)', () => {
@@ -214,7 +214,7 @@ describe('npm run migrate against Step Functions (client double)', () => {
         ...running,
         status: 'FAILED',
         error: 'VerificationFailed',
-        cause: '{"missingEventId":3}',
+        cause: '{"missingDerived":3}',
       });
 
       expect(await runMigrateCommand(['follow', EXECUTION, '--summary', SUMMARY], h.deps)).toBe(1);
@@ -224,7 +224,7 @@ describe('npm run migrate against Step Functions (client double)', () => {
       expect(summary).toContain(EXECUTION);
       expect(summary).toContain('**Outcome: FAILED**');
       expect(summary).toContain('Error: `VerificationFailed`');
-      expect(summary).toContain('{"missingEventId":3}');
+      expect(summary).toContain('{"missingDerived":3}');
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
@@ -283,10 +283,12 @@ describe('npm run migrate against Step Functions (client double)', () => {
     expect(err.join('\n')).toContain('start needs --table <name>');
   });
 
-  it('exits 2 when asked to build another index than the one the API reads', async () => {
+  it('exits 2 when asked to build an index the schema does not derive, naming the ones it does', async () => {
     const { deps, err } = harness();
     expect(await runMigrateCommand(['start', '--table', 'events', '--index', 'by-source'], deps)).toBe(2);
-    expect(err).toEqual(['--index by-source: this migration builds event-id-index, the index the API reads']);
+    expect(err).toEqual([
+      '--index by-source: not an index the migration can add; give one of event-id-index, inbox-source-index, inbox-type-index, inbox-source-type-index',
+    ]);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
@@ -324,7 +326,7 @@ describe('npm run migrate -- start --local (the embedded engine)', () => {
       expect.arrayContaining([
         '-> Create index',
         'Backfill started over 2 segments',
-        `Backfill ${progressBar(2, 2)} segments, 40 of 40 legacy items updated`,
+        `Backfill ${progressBar(2, 2)} segments, 40 of 40 event items updated`,
         '-> Mark verified',
       ]),
     );
@@ -348,7 +350,7 @@ describe('npm run migrate -- start --local (the embedded engine)', () => {
     const { deps, err, out } = harness(db);
     expect(await runMigrateCommand(['start', '--local', '--table', 'cli-broken-events', '--follow'], deps)).toBe(1);
     expect(out).toContain('-> Delete index');
-    expect(err.join('\n')).toMatch(/Migration failed: .*missingEventId/);
+    expect(err.join('\n')).toMatch(/Migration failed: .*missingDerived/);
     expect(await readIndexState(db.client, db.doc, 'cli-broken-events')).toBe('absent');
   }, 60_000);
 });

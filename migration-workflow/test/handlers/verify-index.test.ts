@@ -3,7 +3,7 @@ import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IndexNotActiveError, IndexNotFoundError, TableNotFoundError } from '../../src/errors';
 import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
-import { verifyEventIdIndex } from '../../src/handlers/verify-event-id-index';
+import { verifyIndex } from '../../src/handlers/verify-index';
 import {
   addEventIdIndex,
   createLegacyTable,
@@ -32,13 +32,13 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-describe('verifyEventIdIndex', () => {
+describe('verifyIndex', () => {
   it('reports ok once every legacy event is backfilled and found through the index', async () => {
     const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 300);
     await addEventIdIndex(engine.client, tableName);
     await runBackfill(engine.doc, tableName, { totalSegments: 4, timeBudgetMs: 200, maxWritesPerSecond: 100 });
 
-    const report = await verifyEventIdIndex({
+    const report = await verifyIndex({
       doc: engine.doc,
       client: engine.client,
       tableName,
@@ -50,12 +50,17 @@ describe('verifyEventIdIndex', () => {
     expect(report).toEqual({
       tableName,
       indexName: 'event-id-index',
+      membership: 'permanent',
+      countsMustAgree: true,
       countedBefore: expect.any(String),
-      eventItems: events.length,
+      belongingItems: events.length,
       indexedItems: events.length,
       countedExpiringAfter: expect.any(Number),
       countAttempts: 1,
-      missingEventId: 0,
+      missingDerived: 0,
+      wrongDerived: 0,
+      underivable: 0,
+      strayDerived: 0,
       sampled: 25,
       sampleFailureCount: 0,
       sampleFailures: [],
@@ -68,7 +73,7 @@ describe('verifyEventIdIndex', () => {
     await addEventIdIndex(engine.client, tableName);
 
     const naps: number[] = [];
-    const report = await verifyEventIdIndex({
+    const report = await verifyIndex({
       doc: engine.doc,
       client: engine.client,
       tableName,
@@ -82,10 +87,10 @@ describe('verifyEventIdIndex', () => {
 
     expect(naps).toEqual([]);
     expect(report).toMatchObject({
-      eventItems: events.length,
+      belongingItems: events.length,
       indexedItems: 0,
       countAttempts: 1,
-      missingEventId: events.length,
+      missingDerived: events.length,
       sampled: 0,
       ok: false,
     });
@@ -105,7 +110,7 @@ describe('verifyEventIdIndex', () => {
     );
     const youngest = Math.max(...events.map((e) => Date.parse(String(e.created_at))));
 
-    const report = await verifyEventIdIndex({
+    const report = await verifyIndex({
       doc: engine.doc,
       client: engine.client,
       tableName,
@@ -114,9 +119,9 @@ describe('verifyEventIdIndex', () => {
       now: () => now,
     });
 
-    expect(report).toMatchObject({ eventItems: events.length, indexedItems: events.length, countAttempts: 1 });
+    expect(report).toMatchObject({ belongingItems: events.length, indexedItems: events.length, countAttempts: 1 });
     // Items without a string event_id are reported whatever their age.
-    expect(report.missingEventId).toBe(1);
+    expect(report.missingDerived).toBe(1);
   });
 
   it('counts again after the settle time when an event deleted between the two counts makes them disagree', async () => {
@@ -141,7 +146,7 @@ describe('verifyEventIdIndex', () => {
     } as unknown as typeof engine.doc;
     const naps: number[] = [];
 
-    const report = await verifyEventIdIndex({
+    const report = await verifyIndex({
       doc: racing,
       client: engine.client,
       tableName,
@@ -156,7 +161,7 @@ describe('verifyEventIdIndex', () => {
     expect(deleted).toBe(true);
     expect(naps).toEqual([0]);
     expect(report).toMatchObject({
-      eventItems: events.length - 1,
+      belongingItems: events.length - 1,
       indexedItems: events.length - 1,
       countAttempts: 2,
       ok: true,
@@ -166,13 +171,13 @@ describe('verifyEventIdIndex', () => {
   it('fails with IndexNotFoundError when the table has no event-id-index', async () => {
     const { tableName } = await createLegacyTable(engine.client, engine.doc, 5);
 
-    const call = verifyEventIdIndex({ doc: engine.doc, client: engine.client, tableName, sampleSize: 1 });
+    const call = verifyIndex({ doc: engine.doc, client: engine.client, tableName, sampleSize: 1 });
 
     await expect(call).rejects.toThrow(IndexNotFoundError);
   });
 
   it('fails with TableNotFoundError when the table does not exist', async () => {
-    const call = verifyEventIdIndex({
+    const call = verifyIndex({
       doc: engine.doc,
       client: engine.client,
       tableName: 'no-such-table',
@@ -183,7 +188,7 @@ describe('verifyEventIdIndex', () => {
   });
 });
 
-describe('verifyEventIdIndex on an index still being created', () => {
+describe('verifyIndex on an index still being created', () => {
   let slowEngine: TestEngine;
 
   beforeAll(async () => {
@@ -198,7 +203,7 @@ describe('verifyEventIdIndex on an index still being created', () => {
     const { tableName } = await createLegacyTable(slowEngine.client, slowEngine.doc, 5);
     await slowEngine.client.send(new UpdateTableCommand(createEventIdIndexRequest(tableName)));
 
-    const call = verifyEventIdIndex({ doc: slowEngine.doc, client: slowEngine.client, tableName, sampleSize: 1 });
+    const call = verifyIndex({ doc: slowEngine.doc, client: slowEngine.client, tableName, sampleSize: 1 });
 
     await expect(call).rejects.toThrow(IndexNotActiveError);
     await expect(call).rejects.toThrow(/is CREATING, not ACTIVE/);

@@ -85,9 +85,9 @@ describe('verification in segments', () => {
     expect(report).toMatchObject({
       ok: true,
       recount: false,
-      eventItems: 300,
+      belongingItems: 300,
       indexedItems: 300,
-      missingEventId: 0,
+      missingDerived: 0,
       sampleFailures: [],
       countAttempts: 1,
     });
@@ -107,7 +107,7 @@ describe('verification in segments', () => {
     },
   );
 
-  it('fails on an event it cannot find in the index, without asking to count again', async () => {
+  it('fails on an event whose index key cannot be derived (no id in its sort key), without asking to count again', async () => {
     const tableName = await backfilledTable(50);
     await engine.doc.send(
       new PutCommand({ TableName: tableName, Item: { tenant_id: 'tenant-a', sk: 'EVENT#broken' } }),
@@ -117,7 +117,7 @@ describe('verification in segments', () => {
     const { segments } = await verifyAllSegments(start, 2, { timeBudgetMs: 60_000 });
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 10 });
 
-    expect(report).toMatchObject({ ok: false, recount: false, missingEventId: 1 });
+    expect(report).toMatchObject({ ok: false, recount: false, underivable: 1, missingDerived: 0 });
   });
 
   it('asks to count again when only the counts disagree, until its attempts run out', async () => {
@@ -195,7 +195,7 @@ describe('verification in segments', () => {
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 100 });
 
     expect(deleted).toBe(true);
-    expect(report).toMatchObject({ ok: true, eventItems: 60, indexedItems: 60, sampleFailureCount: 0 });
+    expect(report).toMatchObject({ ok: true, belongingItems: 60, indexedItems: 60, sampleFailureCount: 0 });
     expect(report.sampled).toBe(60);
   });
 
@@ -225,7 +225,7 @@ describe('verification in segments', () => {
     // Sampled items that the index cannot return: their event ids point nowhere.
     const broken = segments.map((segment) => ({
       ...segment,
-      sample: segment.sample.map((item) => ({ ...item, eventId: `missing-${item.eventId}` })),
+      sample: segment.sample.map((item) => ({ ...item, derived: { event_id: `missing-${item.derived.event_id}` } })),
     }));
 
     const report = await finishVerification({ doc: engine.doc, start, segments: broken, sampleSize: 50 });
@@ -250,7 +250,7 @@ describe('verification in segments', () => {
     // The tenant's one partition key puts all its items in one segment: that segment's share bounds them.
     expect(segments.reduce((total, segment) => total + segment.sample.length, 0)).toBeGreaterThan(10);
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 1000 });
-    expect(report).toMatchObject({ ok: true, eventItems: 205 });
+    expect(report).toMatchObject({ ok: true, belongingItems: 205 });
     expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(8 * 1024);
   });
 
@@ -295,6 +295,6 @@ describe('verification in segments', () => {
     const start = await begin(tableName, 1, 5);
     const { segments } = await verifyAllSegments(start, 1, { timeBudgetMs: 60_000 });
     const report = await finishVerification({ doc: engine.doc, start, segments, sampleSize: 5 });
-    expect(report).toMatchObject({ ok: true, eventItems: 10, indexedItems: 10 });
+    expect(report).toMatchObject({ ok: true, belongingItems: 10, indexedItems: 10 });
   });
 });

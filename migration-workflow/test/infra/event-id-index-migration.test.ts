@@ -5,6 +5,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EventIdIndexMigration } from '../../infra/event-id-index-migration';
 import { aslFromTemplate } from '../../infra/migration-definition';
+import { indexControlSk } from '../../../contract/control-record';
+import { createIndexRequest } from '../../../contract/event-id-index-request';
+import { DERIVED_INDEX_NAMES } from '../../../contract/table-schemas';
 
 interface AslState {
   Type: string;
@@ -17,6 +20,7 @@ interface AslState {
   Choices?: unknown[];
   Default?: string;
   Error?: string;
+  Cause?: string;
   ItemProcessor?: { States: Record<string, AslState> };
 }
 
@@ -59,13 +63,41 @@ describe('EventIdIndexMigration', () => {
     }
   });
 
-  it('fails at once, with a cause saying why, when asked to build another index', () => {
+  it('fails at once, with a cause naming the indexes it can build, when asked to build another index', () => {
     expect(StartAt).toBe('Supported index?');
+    expect(States['Supported index?']?.Default).toBe('Unsupported index');
     expect(States['Unsupported index']).toMatchObject({ Type: 'Fail', Error: 'UnsupportedIndex' });
+    for (const name of DERIVED_INDEX_NAMES) expect(States['Unsupported index']?.Cause).toContain(name);
+  });
+
+  it('builds the index the input names (default event-id-index) with the definition DERIVED_INDEXES gives it', () => {
+    const choices = States['Supported index?']?.Choices as unknown[];
+    expect(choices[0]).toEqual({ Not: { Variable: '$.indexName', IsPresent: true }, Next: 'Default index' });
+    expect(States['Default index']).toMatchObject({
+      Result: 'event-id-index',
+      ResultPath: '$.indexName',
+      Next: 'Supported index?',
+    });
+    expect(choices.slice(1).map((choice) => JSON.stringify(choice))).toEqual(
+      DERIVED_INDEX_NAMES.map((name) => expect.stringContaining(`"StringEquals":"${name}"`)),
+    );
+    for (const name of DERIVED_INDEX_NAMES) {
+      const request = createIndexRequest('', name);
+      expect(States[`Index ${name}`]).toMatchObject({
+        Type: 'Pass',
+        ResultPath: '$.indexSpec',
+        Result: {
+          controlSk: indexControlSk(name),
+          attributeDefinitions: request.AttributeDefinitions,
+          create: request.GlobalSecondaryIndexUpdates,
+          delete: [{ Delete: { IndexName: name } }],
+        },
+        Next: 'Valid input?',
+      });
+    }
   });
 
   it('checks its input before the preflight, and runs for up to 7 days', () => {
-    expect(States['Supported index?']?.Default).toBe('Valid input?');
     expect(States['Valid input?']?.Default).toBe('Invalid input');
     expect(States['Invalid input']).toMatchObject({ Type: 'Fail', Error: 'InvalidMigrationInput' });
     expect(JSON.stringify(States['Valid input?']?.Choices)).toContain('"NumericLessThanEquals":40');
@@ -81,8 +113,10 @@ describe('EventIdIndexMigration', () => {
 
   it('creates the index with one UpdateTable call and retries while the table is busy', () => {
     const create = States['Create index'];
-    expect(create?.Parameters).toMatchObject({
-      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'event-id-index', Projection: { ProjectionType: 'ALL' } } }],
+    expect(create?.Parameters).toEqual({
+      'TableName.$': '$.tableName',
+      'AttributeDefinitions.$': '$.indexSpec.attributeDefinitions',
+      'GlobalSecondaryIndexUpdates.$': '$.indexSpec.create',
     });
     expect(create?.Retry?.[0]?.ErrorEquals).toEqual(
       expect.arrayContaining(['DynamoDb.ResourceInUseException', 'DynamoDb.LimitExceededException']),
@@ -262,7 +296,12 @@ describe('EventIdIndexMigration', () => {
 
   it('polls with Wait, DescribeTable and a bounded Choice', () => {
     expect(States['Wait for the index']?.Type).toBe('Wait');
-    expect(States['Describe index']?.Next).toBe('Index ACTIVE?');
+    expect(States['Describe index']?.Next).toBe('Is the index ACTIVE');
+    expect(States['Is the index ACTIVE']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'active.$': 'States.ArrayContains($.indexState.active, $.indexName)' },
+      Next: 'Index ACTIVE?',
+    });
     expect(States['Out of polls?']?.Type).toBe('Choice');
   });
 
@@ -291,7 +330,7 @@ describe('EventIdIndexMigration', () => {
     expect(States.Backfill?.Catch?.[0]?.Next).toBe('Did this run create the index?');
     expect(States['Verification failed']?.Next).toBe('Did this run create the index?');
     expect(States['Delete index']?.Parameters).toMatchObject({
-      GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'event-id-index' } }],
+      'GlobalSecondaryIndexUpdates.$': '$.indexSpec.delete',
     });
     expect(States['Did this run create the index?']?.Choices).toEqual([
       expect.objectContaining({

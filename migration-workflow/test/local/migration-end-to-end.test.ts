@@ -199,11 +199,11 @@ describe('the migration end to end, with the API serving the table', () => {
     it('succeeds with a verified index and a report counting every event item', async () => {
       expect(failureOf(outcome)).toBeUndefined();
       // The counts cover the events older than the verification's settle time: the legacy ones and some new.
-      const { eventItems, indexedItems } = outcome.result as { eventItems: number; indexedItems: number };
-      expect(outcome.result).toMatchObject({ ok: true, missingEventId: 0, sampleFailures: [] });
-      expect(indexedItems).toBe(eventItems);
-      expect(eventItems).toBeGreaterThanOrEqual(10_000);
-      expect(eventItems).toBeLessThanOrEqual(10_000 + traffic.created.length);
+      const { belongingItems, indexedItems } = outcome.result as { belongingItems: number; indexedItems: number };
+      expect(outcome.result).toMatchObject({ ok: true, missingDerived: 0, sampleFailures: [] });
+      expect(indexedItems).toBe(belongingItems);
+      expect(belongingItems).toBeGreaterThanOrEqual(10_000);
+      expect(belongingItems).toBeLessThanOrEqual(10_000 + traffic.created.length);
       expect(await indexStatus(scenario.db, scenario.tableName)).toBe('ACTIVE');
       expect(await readIndexState(scenario.db.client, scenario.db.doc, scenario.tableName)).toBe('verified');
     });
@@ -285,7 +285,7 @@ describe('the migration end to end, with the API serving the table', () => {
       const outcome = await migrate(scenario);
       expect(failureOf(outcome)).toEqual({
         error: 'VerificationFailed',
-        cause: expect.stringMatching(/"missingEventId":1/),
+        cause: expect.stringMatching(/"underivable":1/),
       });
       expect(outcome.progress).toContainEqual({ kind: 'state', name: 'Delete index' });
       await expectRolledBack(before);

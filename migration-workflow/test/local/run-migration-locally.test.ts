@@ -69,8 +69,8 @@ describe('the migration state machine run locally', () => {
 
   it('adds the index, backfills every legacy event, verifies and marks it verified', async () => {
     const tableName = await legacyTable(150);
-    const report = (await run(tableName)) as { ok: boolean; eventItems: number; indexedItems: number };
-    expect(report).toMatchObject({ ok: true, eventItems: 150, indexedItems: 150 });
+    const report = (await run(tableName)) as { ok: boolean; belongingItems: number; indexedItems: number };
+    expect(report).toMatchObject({ ok: true, belongingItems: 150, indexedItems: 150 });
     expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
     expect(await readIndexState(db.client, db.doc, tableName)).toBe('verified');
   }, 60_000);
@@ -87,7 +87,7 @@ describe('the migration state machine run locally', () => {
     await db.doc.send(
       new PutCommand({ TableName: tableName, Item: { tenant_id: 'acme', sk: 'EVENT#broken', source: 's' } }),
     );
-    await expect(run(tableName)).rejects.toThrow(/VerificationFailed|missingEventId/);
+    await expect(run(tableName)).rejects.toThrow(/"underivable":1/);
     expect(await indexNames(tableName)).not.toContainEqual(expect.stringMatching(/^event-id-index/));
     expect(await readIndexState(db.client, db.doc, tableName)).toBe('absent');
   }, 60_000);
@@ -110,9 +110,9 @@ describe('the migration state machine run locally', () => {
     );
     expect(report).toMatchObject({
       ok: true,
-      eventItems: 400,
+      belongingItems: 400,
       indexedItems: 400,
-      missingEventId: 0,
+      missingDerived: 0,
       sampleFailures: [],
     });
     const invocations = progress.filter((event) => event.kind === 'state' && event.name === 'Verify segment').length;
@@ -204,7 +204,7 @@ describe('the migration state machine run locally', () => {
     it('are retried at the running-executions limit, and the migration finishes', async () => {
       const tableName = await legacyTable(40);
       const { result, retries } = await runRefused(tableName, 3);
-      expect(result).toMatchObject({ ok: true, eventItems: 40 });
+      expect(result).toMatchObject({ ok: true, belongingItems: 40 });
       expect(retries).toHaveLength(3);
       expect(retries[0]).toMatchObject({ error: 'StepFunctions.ExecutionLimitExceeded' });
     }, 60_000);
@@ -220,7 +220,7 @@ describe('the migration state machine run locally', () => {
       expect(progress).not.toContainEqual({ kind: 'state', name: 'Delete index' });
       expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
       expect(await lockHolder(tableName)).toBeUndefined();
-      await expect(run(tableName)).resolves.toMatchObject({ ok: true, eventItems: 40 });
+      await expect(run(tableName)).resolves.toMatchObject({ ok: true, belongingItems: 40 });
     }, 60_000);
   });
 
@@ -240,7 +240,7 @@ describe('the migration state machine run locally', () => {
         onProgress: (event) => progress.push(event),
       },
     );
-    expect(report).toMatchObject({ ok: true, eventItems: 1200, indexedItems: 1200, sampleFailureCount: 0 });
+    expect(report).toMatchObject({ ok: true, belongingItems: 1200, indexedItems: 1200, sampleFailureCount: 0 });
     // Each segment's share of the sample bytes holds one or two such items: the sample shrinks, the payload holds.
     expect((report as { sampled: number }).sampled).toBeGreaterThan(20);
   }, 120_000);
@@ -278,7 +278,7 @@ describe('the migration state machine run locally', () => {
       },
     ).catch((error: unknown) => String(error));
     await takenOver;
-    expect(outcome).toMatch(/"missingEventId":1/);
+    expect(outcome).toMatch(/"underivable":1/);
     expect(progress).toContainEqual({ kind: 'state', name: 'Lock held by another execution' });
     expect(progress).not.toContainEqual({ kind: 'state', name: 'Delete index' });
     expect(await indexNames(tableName)).toContain('event-id-index:ACTIVE');
@@ -306,7 +306,7 @@ describe('the migration state machine run locally', () => {
           onProgress: (event) => progress.push(event),
         },
       ).catch((error: unknown) => String(error));
-      expect(outcome).toMatch(/"missingEventId":1/);
+      expect(outcome).toMatch(/"underivable":1/);
       expect(progress).toContainEqual({ kind: 'state', name: 'Index still being deleted' });
       expect(progress.filter((e) => e.kind === 'state' && e.name === 'Wait for the index to go')).toHaveLength(4);
       const { Item } = await slowDb.doc.send(
