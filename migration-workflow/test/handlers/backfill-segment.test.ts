@@ -1,15 +1,23 @@
 import {
   DeleteCommand,
   GetCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { parseEventSortKey } from '../../../contract/event';
+import {
+  INBOX_SOURCE_INDEX,
+  INBOX_SOURCE_TYPE_INDEX,
+  INBOX_TYPE_INDEX,
+  inboxFilterKey,
+  PENDING_ONLY_ATTRIBUTES,
+} from '../../../contract/table-schemas';
 import { InvalidMigrationInputError, TableNotFoundError } from '../../src/errors';
 import { backfillSegment } from '../../src/handlers/backfill-segment';
 import { fakeTime } from './support/fake-time';
-import { addEventIdIndex, createLegacyTable, startTestEngine, type TestEngine } from './support/legacy-table';
+import { addEventIdIndex, addIndex, createLegacyTable, startTestEngine, type TestEngine } from './support/legacy-table';
 import { runBackfill } from './support/run-backfill';
 
 let engine: TestEngine;
@@ -213,5 +221,161 @@ describe('backfillSegment', () => {
     });
 
     await expect(call).rejects.toThrow(TableNotFoundError);
+  });
+});
+
+describe('backfillSegment for an inbox filter index', () => {
+  /** The filter values each index's key holds, in order. */
+  const FILTERS: Record<string, { attribute: string; values: (item: Record<string, unknown>) => string[] }> = {
+    [INBOX_SOURCE_INDEX]: { attribute: 'inbox_source_pk', values: (item) => [String(item.source)] },
+    [INBOX_TYPE_INDEX]: { attribute: 'inbox_type_pk', values: (item) => [String(item.event_type)] },
+    [INBOX_SOURCE_TYPE_INDEX]: {
+      attribute: 'inbox_source_type_pk',
+      values: (item) => [String(item.source), String(item.event_type)],
+    },
+  };
+
+  it.each(Object.keys(FILTERS))(
+    'writes the %s key on pending events only, and the index then returns them by tenant and filter',
+    async (indexName) => {
+      const filter = FILTERS[indexName] as (typeof FILTERS)[string];
+      const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 120);
+      await addIndex(engine.client, tableName, indexName);
+
+      const run = await runBackfill(engine.doc, tableName, {
+        indexName,
+        totalSegments: 3,
+        timeBudgetMs: 200,
+        maxWritesPerSecond: 1000,
+      });
+
+      const pending = events.filter((event) => event.inbox_pk !== undefined);
+      expect(pending.length).toBeGreaterThan(0);
+      expect(pending.length).toBeLessThan(events.length);
+      expect(run).toMatchObject({ updated: pending.length, skipped: 0 });
+      const items = await allItems(tableName);
+      for (const item of items) {
+        const expected =
+          item.inbox_pk === undefined ? undefined : inboxFilterKey(String(item.tenant_id), ...filter.values(item));
+        expect({ sk: item.sk, key: item[filter.attribute] }).toEqual({ sk: item.sk, key: expected });
+        for (const other of Object.values(FILTERS)) {
+          if (other !== filter) expect(item).not.toHaveProperty(other.attribute);
+        }
+      }
+      const [first] = pending;
+      if (!first) throw new Error('no pending event seeded');
+      const key = inboxFilterKey(first.tenant_id, ...filter.values(first as unknown as Record<string, unknown>));
+      const { Items } = await engine.doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#key = :key',
+          ExpressionAttributeNames: { '#key': filter.attribute },
+          ExpressionAttributeValues: { ':key': key },
+        }),
+      );
+      const expectedSks = pending
+        .filter(
+          (event) =>
+            inboxFilterKey(event.tenant_id, ...filter.values(event as unknown as Record<string, unknown>)) === key,
+        )
+        .map((event) => event.sk)
+        .sort();
+      expect((Items ?? []).map((item) => item.sk)).toEqual(expectedSks);
+    },
+  );
+
+  it('skips an event acknowledged between the scan and its write: it is not put back in the index', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 20);
+    await addIndex(engine.client, tableName, INBOX_SOURCE_INDEX);
+    let acknowledgedKey: Record<string, unknown> | undefined;
+    const racingDoc = {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && acknowledgedKey === undefined) {
+          acknowledgedKey = command.input.Key;
+          // As the API acknowledges an event: out of inbox-index and every filter index at once.
+          await engine.doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: acknowledgedKey,
+              UpdateExpression: `SET #status = :acknowledged REMOVE ${PENDING_ONLY_ATTRIBUTES.join(', ')}`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':acknowledged': 'acknowledged' },
+            }),
+          );
+        }
+        return engine.doc.send(command as UpdateCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+
+    const result = await backfillSegment({
+      doc: racingDoc,
+      tableName,
+      indexName: INBOX_SOURCE_INDEX,
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 1000,
+      ...fakeTime(),
+    });
+
+    const pending = events.filter((event) => event.inbox_pk !== undefined).length;
+    expect(result).toMatchObject({ scanned: events.length, updated: pending - 1, skipped: 1, done: true });
+    const { Item } = await engine.doc.send(new GetCommand({ TableName: tableName, Key: acknowledgedKey }));
+    expect(Item).toMatchObject({ status: 'acknowledged' });
+    expect(Item).not.toHaveProperty('inbox_pk');
+    expect(Item).not.toHaveProperty('inbox_source_pk');
+  });
+
+  it('replaces a filter key that holds another value, and leaves a right one unwritten', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 12);
+    const [wrong, right] = events.filter((event) => event.inbox_pk !== undefined);
+    if (!wrong || !right) throw new Error('two pending events expected');
+    for (const [event, source] of [
+      [wrong, 'another-source'],
+      [right, right.source],
+    ] as const) {
+      await engine.doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { tenant_id: event.tenant_id, sk: event.sk },
+          UpdateExpression: 'SET inbox_source_pk = :key',
+          ExpressionAttributeValues: { ':key': inboxFilterKey(event.tenant_id, source) },
+        }),
+      );
+    }
+
+    const result = await backfillSegment({
+      doc: engine.doc,
+      tableName,
+      indexName: INBOX_SOURCE_INDEX,
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 1000,
+      ...fakeTime(),
+    });
+
+    const pending = events.filter((event) => event.inbox_pk !== undefined).length;
+    expect(result).toMatchObject({ updated: pending - 1, skipped: 0, underivable: 0 });
+    const { Item } = await engine.doc.send(
+      new GetCommand({ TableName: tableName, Key: { tenant_id: wrong.tenant_id, sk: wrong.sk } }),
+    );
+    expect(Item?.inbox_source_pk).toBe(inboxFilterKey(wrong.tenant_id, wrong.source));
+  });
+
+  it('rejects an index the schema does not derive, naming the ones it does, before reading the table', async () => {
+    const call = backfillSegment({
+      doc: engine.doc,
+      tableName: 'no-such-table',
+      indexName: 'inbox-index',
+      segment: 0,
+      totalSegments: 1,
+      timeBudgetMs: 1000,
+      maxWritesPerSecond: 10,
+    });
+
+    await expect(call).rejects.toThrow(InvalidMigrationInputError);
+    await expect(call).rejects.toThrow(/^indexName must be one of event-id-index, inbox-source-index/);
   });
 });

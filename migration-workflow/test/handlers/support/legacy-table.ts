@@ -7,7 +7,7 @@ import { seedLegacyEvents } from '../../../../api/src/store/legacy-seed';
 import { EVENT_ID_INDEX } from '../../../../contract/table-schemas';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../../../engine/src/embedded-engine';
 import type { EventItem } from '../../../../api/src/store/event-item';
-import { createEventIdIndexRequest } from '../../../../contract/event-id-index-request';
+import { createIndexRequest } from '../../../../contract/event-id-index-request';
 
 export interface TestEngine extends DynamoDbClients {
   engine: EmbeddedEngine;
@@ -70,8 +70,13 @@ export async function createLegacyTable(
 
 /** Adds `event-id-index` online, as the state machine does, and waits until it is ACTIVE. */
 export async function addEventIdIndex(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(new UpdateTableCommand(createEventIdIndexRequest(tableName)));
-  await waitForIndex(client, tableName, (status) => status === 'ACTIVE');
+  await addIndex(client, tableName, EVENT_ID_INDEX);
+}
+
+/** Adds a derived index online (its definition from DERIVED_INDEXES), and waits until it is ACTIVE. */
+export async function addIndex(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  await client.send(new UpdateTableCommand(createIndexRequest(tableName, indexName)));
+  await waitForIndex(client, tableName, (status) => status === 'ACTIVE', indexName);
 }
 
 /** Polls DescribeTable until the index status satisfies `done` (undefined = index gone). */
@@ -79,12 +84,13 @@ export async function waitForIndex(
   client: DynamoDBClient,
   tableName: string,
   done: (status: string | undefined) => boolean,
+  indexName: string = EVENT_ID_INDEX,
 ): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const index = Table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === EVENT_ID_INDEX);
+    const index = Table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === indexName);
     if (done(index?.IndexStatus)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`Index ${EVENT_ID_INDEX} on ${tableName} did not reach the expected state`);
+  throw new Error(`Index ${indexName} on ${tableName} did not reach the expected state`);
 }

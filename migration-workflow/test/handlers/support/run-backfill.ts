@@ -12,7 +12,7 @@ export interface BackfillRun {
 export async function runBackfill(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  options: { totalSegments: number; timeBudgetMs: number; maxWritesPerSecond: number },
+  options: { indexName?: string; totalSegments: number; timeBudgetMs: number; maxWritesPerSecond: number },
 ): Promise<BackfillRun> {
   const invocations: BackfillSegmentResult[] = [];
   for (let segment = 0; segment < options.totalSegments; segment++) {
