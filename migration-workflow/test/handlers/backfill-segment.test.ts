@@ -238,7 +238,7 @@ describe('backfillSegment for an inbox filter index', () => {
   it.each(Object.keys(FILTERS))(
     'writes the %s key on pending events only, and the index then returns them by tenant and filter',
     async (indexName) => {
-      const filter = FILTERS[indexName] as (typeof FILTERS)[string];
+      const filter = FILTERS[indexName];
       const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 120);
       await addIndex(engine.client, tableName, indexName);
 

@@ -1,11 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { IndexNotActiveError, IndexNotFoundError, TableNotFoundError } from '../../src/errors';
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventItem } from '../../../api/src/store/event-item';
+import {
+  IndexNotActiveError,
+  IndexNotFoundError,
+  InvalidMigrationInputError,
+  TableNotFoundError,
+} from '../../src/errors';
 import { createEventIdIndexRequest } from '../../../contract/event-id-index-request';
+import {
+  EVENT_ID_INDEX,
+  INBOX_SOURCE_INDEX,
+  inboxFilterKey,
+  PENDING_ONLY_ATTRIBUTES,
+} from '../../../contract/table-schemas';
 import { verifyIndex } from '../../src/handlers/verify-index';
+import { finishVerification, startVerification, verifySegment } from '../../src/handlers/verify-segments';
 import {
   addEventIdIndex,
+  addIndex,
   createLegacyTable,
   startTestEngine,
   waitForIndex,
@@ -214,5 +228,188 @@ describe('verifyIndex on an index still being created', () => {
       }),
     );
     await waitForIndex(slowEngine.client, tableName, (status) => status === undefined);
+  });
+});
+
+describe('verifyIndex for an inbox filter index', () => {
+  async function backfilledFilterTable(count: number): Promise<{ tableName: string; pending: EventItem[] }> {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, count);
+    await addIndex(engine.client, tableName, INBOX_SOURCE_INDEX);
+    await runBackfill(engine.doc, tableName, {
+      indexName: INBOX_SOURCE_INDEX,
+      totalSegments: 2,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 10_000,
+    });
+    return { tableName, pending: events.filter((event) => event.inbox_pk !== undefined) };
+  }
+
+  const verify = (tableName: string) =>
+    verifyIndex({
+      doc: engine.doc,
+      client: engine.client,
+      tableName,
+      indexName: INBOX_SOURCE_INDEX,
+      sampleSize: 25,
+      random: seededRandom(3),
+      settleMs: 0,
+      sleep: () => Promise.resolve(),
+    });
+
+  const setSourceKey = (tableName: string, event: EventItem, value: string) =>
+    engine.doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { tenant_id: event.tenant_id, sk: event.sk },
+        UpdateExpression: 'SET inbox_source_pk = :key',
+        ExpressionAttributeValues: { ':key': value },
+      }),
+    );
+
+  it('reports ok once every pending event carries its key, counting pending events only, counts reported not compared', async () => {
+    const { tableName, pending } = await backfilledFilterTable(80);
+
+    const report = await verify(tableName);
+
+    expect(report).toMatchObject({
+      indexName: INBOX_SOURCE_INDEX,
+      membership: 'while-pending',
+      countsMustAgree: false,
+      belongingItems: pending.length,
+      indexedItems: pending.length,
+      missingDerived: 0,
+      wrongDerived: 0,
+      underivable: 0,
+      strayDerived: 0,
+      sampled: 25,
+      sampleFailureCount: 0,
+      ok: true,
+    });
+  });
+
+  it('fails when a pending event lacks its key', async () => {
+    const { tableName, pending } = await backfilledFilterTable(40);
+    const [event] = pending;
+    if (!event) throw new Error('a pending event expected');
+    await engine.doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { tenant_id: event.tenant_id, sk: event.sk },
+        UpdateExpression: 'REMOVE inbox_source_pk',
+      }),
+    );
+
+    const report = await verify(tableName);
+
+    expect(report).toMatchObject({ missingDerived: 1, wrongDerived: 0, ok: false, countAttempts: 1 });
+  });
+
+  it('fails when a pending event holds the key of another source (it would be listed under that filter)', async () => {
+    const { tableName, pending } = await backfilledFilterTable(40);
+    const [event] = pending;
+    if (!event) throw new Error('a pending event expected');
+    await setSourceKey(tableName, event, inboxFilterKey(event.tenant_id, `${event.source}-other`));
+
+    const report = await verify(tableName);
+
+    expect(report).toMatchObject({ missingDerived: 0, wrongDerived: 1, ok: false, countAttempts: 1 });
+  });
+
+  it('fails when an acknowledged event still carries a key (it would be listed in the inbox)', async () => {
+    const { tableName, events } = await createLegacyTable(engine.client, engine.doc, 40);
+    await addIndex(engine.client, tableName, INBOX_SOURCE_INDEX);
+    await runBackfill(engine.doc, tableName, {
+      indexName: INBOX_SOURCE_INDEX,
+      totalSegments: 1,
+      timeBudgetMs: 60_000,
+      maxWritesPerSecond: 10_000,
+    });
+    const acknowledged = events.find((event) => event.inbox_pk === undefined);
+    if (!acknowledged) throw new Error('an acknowledged event expected');
+    await setSourceKey(tableName, acknowledged, inboxFilterKey(acknowledged.tenant_id, acknowledged.source));
+
+    const report = await verify(tableName);
+
+    expect(report).toMatchObject({ strayDerived: 1, ok: false });
+  });
+
+  it('does not fail on counts that disagree, which acknowledgements during the count cause, but does for event-id-index', async () => {
+    const { tableName } = await backfilledFilterTable(30);
+    const start = await startVerification({
+      client: engine.client,
+      tableName,
+      indexName: INBOX_SOURCE_INDEX,
+      settleMs: 0,
+      totalSegments: 1,
+      sampleSize: 0,
+    });
+    const segment = await verifySegment({
+      doc: engine.doc,
+      state: { ...start, segment: 0, totalSegments: 1, sampleSize: 0 },
+      timeBudgetMs: 60_000,
+    });
+    // As if two events were acknowledged between the table's count and the index's.
+    const acknowledgedMeanwhile = { ...segment, indexedItems: segment.indexedItems - 2 };
+
+    const filterReport = await finishVerification({
+      doc: engine.doc,
+      start,
+      segments: [acknowledgedMeanwhile],
+      sampleSize: 0,
+    });
+    const eventIdReport = await finishVerification({
+      doc: engine.doc,
+      start: { ...start, indexName: EVENT_ID_INDEX },
+      segments: [{ ...acknowledgedMeanwhile, indexName: EVENT_ID_INDEX }],
+      sampleSize: 0,
+    });
+
+    expect(filterReport).toMatchObject({ ok: true, recount: false, indexedItems: segment.belongingItems - 2 });
+    expect(eventIdReport).toMatchObject({ ok: false, recount: true });
+  });
+
+  it('does not count a sampled event acknowledged before its lookup as a failure', async () => {
+    const { tableName, pending } = await backfilledFilterTable(40);
+    const start = await startVerification({
+      client: engine.client,
+      tableName,
+      indexName: INBOX_SOURCE_INDEX,
+      settleMs: 0,
+      totalSegments: 1,
+      sampleSize: 1000,
+    });
+    const segment = await verifySegment({
+      doc: engine.doc,
+      state: { ...start, segment: 0, totalSegments: 1, sampleSize: 1000 },
+      timeBudgetMs: 60_000,
+    });
+    const [event] = pending;
+    if (!event) throw new Error('a pending event expected');
+    await engine.doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { tenant_id: event.tenant_id, sk: event.sk },
+        UpdateExpression: `SET #status = :acknowledged REMOVE ${PENDING_ONLY_ATTRIBUTES.join(', ')}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':acknowledged': 'acknowledged' },
+      }),
+    );
+
+    const report = await finishVerification({ doc: engine.doc, start, segments: [segment], sampleSize: 1000 });
+
+    expect(report.sampled).toBe(pending.length);
+    expect(report).toMatchObject({ sampleFailureCount: 0, ok: true });
+  });
+
+  it('refuses an index the schema does not derive before reading the table', async () => {
+    const call = verifyIndex({
+      doc: engine.doc,
+      client: engine.client,
+      tableName: 'no-such-table',
+      indexName: 'inbox-index',
+      sampleSize: 1,
+    });
+
+    await expect(call).rejects.toThrow(InvalidMigrationInputError);
   });
 });
