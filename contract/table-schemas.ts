@@ -115,7 +115,7 @@ function inboxFilterIndex(name: string, hashAttribute: string, filterAttributes:
     membership: 'while-pending',
     derive(item) {
       const parts = pendingWith(item, filterAttributes);
-      return parts && { [hashAttribute]: inboxFilterKey(parts[0] as string, ...parts.slice(1)) };
+      return parts && { [hashAttribute]: inboxFilterKey(parts[0], ...parts.slice(1)) };
     },
   };
 }

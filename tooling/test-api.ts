@@ -56,6 +56,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     // Tests seed through the API in bursts, against an engine in this very process: shedding those would
     // fail the setup, not the API. Admission control has tests of its own, which turn it on.
     ADMISSION_CONTROL: 'off',
+    // Fault tests aim at the call each path makes (PutItem for a single event); write coalescing turns
+    // single events into BatchWriteItem calls and has tests of its own, which turn it on.
+    WRITE_COALESCING: 'off',
     ...options.env,
   });
   // Tables are set up directly on the engine, so a fault proxy cannot get in the way.

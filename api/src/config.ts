@@ -42,6 +42,11 @@ export interface ApiConfig {
    * to an adaptive limit between `ADMISSION_MIN_CONCURRENCY` (8) and `ADMISSION_MAX_CONCURRENCY` (256).
    */
   admission: { enabled: boolean; minLimit: number; maxLimit: number };
+  /**
+   * `WRITE_COALESCING` (`on` by default, or `off`): a long-running server writes the new events (without
+   * idempotency keys) that arrive together in one BatchWriteItem; a Lambda instance serves one request at a time.
+   */
+  writeCoalescing: boolean;
   /** `json` (default) or `pretty` for reading in a terminal. */
   logFormat: 'json' | 'pretty';
   version: string;
@@ -131,6 +136,7 @@ export function readConfig(env: Env = process.env, version = '0.0.0'): ApiConfig
     stage: text(env, 'STAGE') ?? (env.AWS_LAMBDA_FUNCTION_NAME ? 'Production' : 'Local'),
     localPages: !env.AWS_LAMBDA_FUNCTION_NAME,
     admission: admissionConfig(env),
+    writeCoalescing: oneOf(env, 'WRITE_COALESCING', ['on', 'off'] as const, 'on') === 'on',
     version,
   };
 }

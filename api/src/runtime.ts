@@ -6,6 +6,7 @@ import { createApp } from './app';
 import type { ApiConfig } from './config';
 import { ApiKeyAuthenticator } from './domain/authenticator';
 import { EventService } from './domain/event-service';
+import { WriteCoalescer } from './domain/write-coalescer';
 import type { InboxCursors } from './domain/inbox-cursor';
 import { createDynamoDbStoreProbe } from './health/dynamodb-store-probe';
 import { createHealthCheck, type ComponentHealth } from './health/health-check';
@@ -49,6 +50,8 @@ export interface RuntimeParts {
   clients?: DynamoDbClients;
   /** The embedded engine's state, when this process supervises one (`npm start`). */
   engineHealth?: () => ComponentHealth;
+  /** Write new events that arrive together in one batch (a long-running server with `WRITE_COALESCING=on`). */
+  coalesceWrites?: boolean;
 }
 
 /** Wires the app from its configuration: the one composition root shared by the server, Lambda and tests. */
@@ -85,6 +88,7 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
   });
   const service = new EventService({
     store,
+    ...(parts.coalesceWrites ? { coalescer: new WriteCoalescer(store) } : {}),
     retentionSeconds: config.retentionSeconds,
     idempotencySeconds: config.idempotencySeconds,
   });

@@ -40,6 +40,7 @@ export function createServerRuntime(config: ApiConfig, logger: Logger, parts: Se
     sink,
     metricsFlushIntervalMs: 60_000,
     cursors: () => Promise.resolve(codec),
+    coalesceWrites: config.writeCoalescing,
     ...(config.localPages ? { localRoutes: (router, metrics) => mountLocalPages(router, metrics, sink) } : {}),
     ...(clients ? { clients } : {}),
     ...(engineHealth ? { engineHealth } : {}),

@@ -15,6 +15,7 @@ describe('readConfig', () => {
       cursorSecretGenerated: true,
       devTenant: 'dev',
       admission: { enabled: true, minLimit: 8, maxLimit: 256 },
+      writeCoalescing: true,
     });
   });
 

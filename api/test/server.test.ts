@@ -50,14 +50,15 @@ describe('the local server process (npm start)', () => {
     });
 
     it('finishes a request that is in flight when SIGTERM arrives, then exits 0', async () => {
-      // Writes are slowed down so the request is still in flight when the signal lands.
+      // Writes are slowed down so the request is still in flight when the signal lands. The server
+      // coalesces new events into BatchWriteItem calls (WRITE_COALESCING=on by default).
       const server = await startServerProcess({
         DYNAMODB_ENDPOINT: proxy.endpoint,
         DEV_API_KEY: 'tk_shutdown-test-key-0000',
       });
-      proxy.operations = ['PutItem'];
+      proxy.operations = ['BatchWriteItem'];
       proxy.delayMs = 800;
-      const arrived = proxy.received('PutItem');
+      const arrived = proxy.received('BatchWriteItem');
       const inFlight = post(server.url, server.apiKey);
       await arrived;
       server.child.kill('SIGTERM');

@@ -36,7 +36,7 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
   const distinct = new Set(Object.values(outcomes));
   const summary =
     distinct.size === 1
-      ? [...distinct][0]!
+      ? [...distinct][0]
       : Object.entries(outcomes)
           .map(([index, outcome]) => `${index}=${outcome}`)
           .join(', ');

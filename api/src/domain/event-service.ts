@@ -3,6 +3,7 @@ import { ApiError, ConflictError, NotFoundError, ServiceUnavailableError } from 
 import type { EventStore, InboxPage, LookupMethod } from '../store/event-store';
 import { epochSeconds, type EventMetadata, type StoredEvent } from '../../../contract/event';
 import type { IdempotencyRecord } from '../../../contract/idempotency';
+import { throttledWrite, type WriteCoalescer } from './write-coalescer';
 
 /** How long the read that settles a failed write's outcome may take before the outcome is reported unknown. */
 const OUTCOME_CHECK_TIMEOUT_MS = 1000;
@@ -22,6 +23,8 @@ export interface EventServiceOptions {
   idempotencySeconds: number;
   clock?: () => Date;
   newId?: () => string;
+  /** Writes new events without idempotency keys together (a long-running server); absent: one PutItem each. */
+  coalescer?: WriteCoalescer;
 }
 
 export interface CreatedEvent {
@@ -40,6 +43,7 @@ export class EventService {
   private readonly idempotencySeconds: number;
   private readonly clock: () => Date;
   private readonly newId: () => string;
+  private readonly coalescer: WriteCoalescer | undefined;
 
   constructor(options: EventServiceOptions) {
     this.store = options.store;
@@ -47,6 +51,7 @@ export class EventService {
     this.idempotencySeconds = options.idempotencySeconds;
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
+    this.coalescer = options.coalescer;
   }
 
   /**
@@ -59,7 +64,7 @@ export class EventService {
     const event = this.newEvent(tenantId, input, now);
     const key = input.metadata.idempotency_key;
     if (key === undefined) {
-      await this.writeNew(event);
+      await this.writeNew(event, this.coalescer);
       return { event, replayed: false };
     }
 
@@ -202,29 +207,23 @@ export class EventService {
     }
     const notWritten = new Set(unprocessed);
     for (const { index, event } of items) {
-      outcomes[index] = notWritten.has(event)
-        ? {
-            error: new ServiceUnavailableError(
-              'The event store is throttling writes; the event was not stored. Retry later',
-              {
-                retryAfterSeconds: 1,
-                details: { event_id: event.eventId, stored: false },
-              },
-            ),
-          }
-        : { event, replayed: false };
+      outcomes[index] = notWritten.has(event) ? { error: throttledWrite(event) } : { event, replayed: false };
     }
   }
 
   /**
    * Writes a new event. Its key holds a fresh UUID, so an existing item with that key is this very
-   * event: written by an SDK retry of our own call, or by a concurrent replay of the same request.
+   * event: written by an SDK retry of our own call, or by a concurrent replay of the same request. With a
+   * coalescer (only for events without an idempotency key: nobody else can know their id yet) it goes
+   * out in a batch with the others written at that moment.
    */
-  private async writeNew(event: StoredEvent): Promise<void> {
+  private async writeNew(event: StoredEvent, coalescer?: WriteCoalescer): Promise<void> {
     try {
-      await this.store.putEvent(event);
+      await (coalescer ? coalescer.write(event) : this.store.putEvent(event));
     } catch (error) {
       if (!(error instanceof ServiceUnavailableError)) throw error;
+      // Left unprocessed: certainly not stored, no read needed.
+      if ((error.details as { stored?: unknown } | null)?.stored === false) throw error;
       const outcome = await this.outcomeOfFailedWrite(event, error);
       if (outcome) throw outcome;
     }

@@ -479,10 +479,18 @@ function inboxFilter(query: InboxQuery): { indexName: string; keyName: string; k
     return { indexName: INBOX_SOURCE_TYPE_INDEX, keyName: EventAttr.inboxSourceTypePk, keyValue };
   }
   if (source !== undefined) {
-    return { indexName: INBOX_SOURCE_INDEX, keyName: EventAttr.inboxSourcePk, keyValue: inboxFilterKey(tenantId, source) };
+    return {
+      indexName: INBOX_SOURCE_INDEX,
+      keyName: EventAttr.inboxSourcePk,
+      keyValue: inboxFilterKey(tenantId, source),
+    };
   }
   if (eventType !== undefined) {
-    return { indexName: INBOX_TYPE_INDEX, keyName: EventAttr.inboxTypePk, keyValue: inboxFilterKey(tenantId, eventType) };
+    return {
+      indexName: INBOX_TYPE_INDEX,
+      keyName: EventAttr.inboxTypePk,
+      keyValue: inboxFilterKey(tenantId, eventType),
+    };
   }
   return undefined;
 }

@@ -43,7 +43,7 @@ async function accessLine(res: TestResponse): Promise<{ inbox_index?: string; in
   const id = res.headers.get('x-request-id');
   for (let attempt = 0; attempt < 100; attempt++) {
     const line = log.lines().find((l) => l.message === 'Request completed' && l.request_id === id);
-    if (line) return line as { inbox_index?: string; inbox_items_read?: number };
+    if (line) return line;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`no access line for request ${id}`);
@@ -166,7 +166,7 @@ describe('a filtered inbox under generated events, acknowledgements and filters'
           const keyOf = (tenant: string): string => (tenant === 'acme' ? api.keys.acme : api.keys.globex);
           for (const [i, spec] of specs.entries()) {
             if (!spec.ack) continue;
-            const res = await api.request(`/v1/events/${events[i]!.eventId}/ack`, {
+            const res = await api.request(`/v1/events/${events[i].eventId}/ack`, {
               method: 'POST',
               key: keyOf(spec.tenant),
             });
@@ -179,7 +179,7 @@ describe('a filtered inbox under generated events, acknowledgements and filters'
           if (query === '') return;
           for (const tenant of ['acme', 'globex']) {
             const expected = events
-              .filter((event, i) => event.tenantId === tenant && !specs[i]!.ack)
+              .filter((event, i) => event.tenantId === tenant && !specs[i].ack)
               .filter((event) => filter.source === undefined || event.source === prefix + filter.source)
               .filter((event) => filter.type === undefined || event.eventType === prefix + filter.type)
               .sort((l, r) => eventSortKey(l.createdAt, l.eventId).localeCompare(eventSortKey(r.createdAt, r.eventId)));
@@ -202,7 +202,7 @@ describe('a filter whose index is not verified', () => {
     );
     await seedEvents(api.runtime.clients.doc, api.config.tables.events, events);
     const expected = events.filter((e) => e.source === 'fallback-1').map((e) => e.eventId);
-    const status = api.runtime.indexes[INBOX_SOURCE_INDEX]!;
+    const status = api.runtime.indexes[INBOX_SOURCE_INDEX];
     const control = { tenant_id: CONTROL_TENANT, sk: indexControlSk(INBOX_SOURCE_INDEX) };
     const { Item: record } = await api.runtime.clients.doc.send(
       new GetCommand({ TableName: api.config.tables.events, Key: control }),
