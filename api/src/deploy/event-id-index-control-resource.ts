@@ -7,7 +7,7 @@ import { markIndexesVerifiedIfEmpty, type DeployMarkOutcome } from '../store/ind
 export interface ControlResourceResult {
   PhysicalResourceId: string;
   /** The outcome every derived index shares, or `name=outcome` pairs when they differ. */
-  Data: { Outcome: DeployMarkOutcome | 'none' | string };
+  Data: { Outcome: string };
 }
 
 // The Lambda entry point: clients are built once per execution environment.
