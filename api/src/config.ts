@@ -39,9 +39,10 @@ export interface ApiConfig {
   localPages: boolean;
   /**
    * Admission control (`ADMISSION_CONTROL`, `adaptive` by default, or `off`): API requests in flight are held
-   * to an adaptive limit between `ADMISSION_MIN_CONCURRENCY` (8) and `ADMISSION_MAX_CONCURRENCY` (256).
+   * to an adaptive limit between `ADMISSION_MIN_CONCURRENCY` (8) and `ADMISSION_MAX_CONCURRENCY` (256), cut
+   * while their 90th-percentile round trip exceeds `ADMISSION_TARGET_MS` (100, the latency objective).
    */
-  admission: { enabled: boolean; minLimit: number; maxLimit: number };
+  admission: { enabled: boolean; minLimit: number; maxLimit: number; targetMs: number };
   /**
    * `WRITE_COALESCING` (`on` by default, or `off`): a long-running server writes the new events (without
    * idempotency keys) that arrive together in one BatchWriteItem; a Lambda instance serves one request at a time.
@@ -90,7 +91,8 @@ function admissionConfig(env: Env): ApiConfig['admission'] {
       `ADMISSION_MAX_CONCURRENCY (${maxLimit}) must be at least ADMISSION_MIN_CONCURRENCY (${minLimit})`,
     );
   }
-  return { enabled, minLimit, maxLimit };
+  const targetMs = integer(env, 'ADMISSION_TARGET_MS', 100, 1, 60_000);
+  return { enabled, minLimit, maxLimit, targetMs };
 }
 
 /** Parses the API's configuration from environment variables (see the README's table). */

@@ -46,7 +46,11 @@ export function createServerRuntime(config: ApiConfig, logger: Logger, parts: Se
     ...(engineHealth ? { engineHealth } : {}),
   });
   const admission = config.admission.enabled
-    ? new AdaptiveConcurrencyLimit({ minLimit: config.admission.minLimit, maxLimit: config.admission.maxLimit })
+    ? new AdaptiveConcurrencyLimit({
+        minLimit: config.admission.minLimit,
+        maxLimit: config.admission.maxLimit,
+        targetMs: config.admission.targetMs,
+      })
     : undefined;
   return { ...runtime, admission };
 }

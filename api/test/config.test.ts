@@ -14,18 +14,17 @@ describe('readConfig', () => {
       authCacheTtlMs: 60_000,
       cursorSecretGenerated: true,
       devTenant: 'dev',
-      admission: { enabled: true, minLimit: 8, maxLimit: 256 },
+      admission: { enabled: true, minLimit: 8, maxLimit: 256, targetMs: 100 },
       writeCoalescing: true,
     });
   });
 
   it('reads the admission control settings', () => {
     expect(readConfig({ ADMISSION_CONTROL: 'off' }).admission.enabled).toBe(false);
-    expect(readConfig({ ADMISSION_MIN_CONCURRENCY: '2', ADMISSION_MAX_CONCURRENCY: '40' }).admission).toEqual({
-      enabled: true,
-      minLimit: 2,
-      maxLimit: 40,
-    });
+    expect(
+      readConfig({ ADMISSION_MIN_CONCURRENCY: '2', ADMISSION_MAX_CONCURRENCY: '40', ADMISSION_TARGET_MS: '80' })
+        .admission,
+    ).toEqual({ enabled: true, minLimit: 2, maxLimit: 40, targetMs: 80 });
     // A minimum above the default maximum raises the maximum with it.
     expect(readConfig({ ADMISSION_MIN_CONCURRENCY: '500' }).admission.maxLimit).toBe(500);
   });
