@@ -1,13 +1,15 @@
 /**
  * migrate.yml's own shell: the migration step runs here with a stand-in `npm` first on PATH (no AWS),
- * so the test sees the exact command each mode runs, the exit code the job reports, and what reaches
- * the job summary.
+ * and the job's env evaluated from the dispatch inputs as GitHub would, so the test sees the exact
+ * command each mode runs, the exit code the job reports, and what reaches the job summary.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DERIVED_INDEX_NAMES, EVENT_ID_INDEX } from '../../contract/table-schemas';
 import { USAGE } from '../../migration-workflow/src/cli/migrate-command';
+import { evaluateString } from './support/actions-expression';
 import { jobOf, readWorkflow } from './support/workflow-files';
 
 const wf = readWorkflow('migrate.yml');
@@ -15,6 +17,30 @@ const job = jobOf(wf, 'migrate');
 const migrateStep = job.steps?.find((step) => step.id === 'migrate');
 const summaryStep = job.steps?.find((step) => step.if?.includes('steps.migrate.outcome'));
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:111111111111:execution:migration:events-1';
+
+interface DispatchInput {
+  type?: string;
+  options?: string[];
+  default?: string;
+}
+const dispatchInputs = (wf.on.workflow_dispatch as { inputs: Record<string, DispatchInput> }).inputs;
+
+/** The `inputs` context of a manual run: each input's default, overridden by what the run was given. */
+const inputsOf = (given: Record<string, string>): Record<string, string> => ({
+  ...Object.fromEntries(Object.entries(dispatchInputs).map(([name, input]) => [name, input.default ?? ''])),
+  ...given,
+});
+
+/** The job's `env:` as the runner evaluates it for a run with those inputs. */
+function jobEnv(given: Record<string, string>): Record<string, string> {
+  const contexts = {
+    inputs: inputsOf(given),
+    vars: { MIGRATION_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:migration' },
+  };
+  return Object.fromEntries(
+    Object.entries(job.env ?? {}).map(([name, value]) => [name, evaluateString(value, contexts)]),
+  );
+}
 
 interface StepRun {
   /** The arguments the stand-in npm received. */
@@ -26,8 +52,8 @@ interface StepRun {
 
 /**
  * Runs the migration step, then the summary step, as the runner would (the step's own `shell:`; the
- * default `bash -e` for the other), with the job's env given by `inputs` and a stand-in npm that prints
- * a log line and exits with `npmExit`.
+ * default `bash -e` for the other), with the job's env evaluated for a run given `inputs` (on the stage
+ * `staging`) and a stand-in npm that prints a log line and exits with `npmExit`.
  */
 function runSteps(inputs: Record<string, string>, npmExit: number): StepRun {
   if (!migrateStep?.run || !summaryStep?.run) throw new Error('migrate.yml has no migration or summary step');
@@ -42,17 +68,7 @@ function runSteps(inputs: Record<string, string>, npmExit: number): StepRun {
     chmodSync(join(bin, 'npm'), 0o755);
     const files = { GITHUB_STEP_SUMMARY: join(dir, 'summary.md'), GITHUB_OUTPUT: join(dir, 'output') };
     for (const file of Object.values(files)) writeFileSync(file, '');
-    const env = {
-      PATH: `${bin}:${process.env.PATH ?? ''}`,
-      ...files,
-      STAGE: 'staging',
-      MODE: inputs.mode ?? 'start',
-      TABLE: inputs.table ?? '',
-      EXECUTION_ARN: inputs['execution-arn'] ?? '',
-      SEGMENTS: inputs.segments ?? '8',
-      RATE: inputs.rate ?? '1000',
-      MIGRATION_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:migration',
-    };
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, ...files, ...jobEnv({ stage: 'staging', ...inputs }) };
     const shell = (migrateStep.shell ?? '').replace(/\s*\{0\}$/, '').split(/\s+/);
     writeFileSync(join(dir, 'migrate.sh'), migrateStep.run);
     const step = spawnSync(shell[0] ?? 'bash', [...shell.slice(1), join(dir, 'migrate.sh')], { cwd: dir, env });
@@ -83,20 +99,29 @@ const cliArgs = (run: StepRun): string[] =>
 
 describe('migrate.yml', () => {
   it('offers the modes start and follow, and an execution ARN to follow', () => {
-    const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { options?: string[] }> }).inputs;
+    expect(dispatchInputs.mode?.options).toEqual(['start', 'follow']);
+    expect(Object.keys(dispatchInputs)).toEqual(expect.arrayContaining(['execution-arn', 'table', 'stage']));
+  });
 
-    expect(inputs.mode?.options).toEqual(['start', 'follow']);
-    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['execution-arn', 'table', 'stage']));
+  it('offers exactly the derived indexes the contract defines, event-id-index by default', () => {
+    expect(dispatchInputs.index?.type).toBe('choice');
+    expect(dispatchInputs.index?.options).toEqual(DERIVED_INDEX_NAMES);
+    expect(dispatchInputs.index?.default).toBe(EVENT_ID_INDEX);
   });
 
   it('starts the migration with the inputs, the job summary as --summary, and a follow limit', () => {
-    const run = runSteps({ mode: 'start', table: 'triggers-api-events-staging', segments: '4', rate: '500' }, 0);
+    const run = runSteps(
+      { mode: 'start', index: 'inbox-source-index', table: 'triggers-api-events-staging', segments: '4', rate: '500' },
+      0,
+    );
 
     expect(run.npmArgs.slice(0, 3)).toEqual(['run', '--silent', 'migrate']);
     expect(cliArgs(run)).toEqual([
       'start',
       '--table',
       'triggers-api-events-staging',
+      '--index',
+      'inbox-source-index',
       '--segments',
       '4',
       '--rate',
@@ -111,6 +136,25 @@ describe('migrate.yml', () => {
     expect(run.output['exit-code']).toBe('0');
   });
 
+  it('starts event-id-index when the run names no index', () => {
+    const args = cliArgs(runSteps({ mode: 'start', table: 't' }, 0));
+
+    expect(args[args.indexOf('--index') + 1]).toBe(EVENT_ID_INDEX);
+  });
+
+  describe.each(DERIVED_INDEX_NAMES)('started for %s', (index) => {
+    it('passes the index to the CLI and names it in the job and the summary', () => {
+      const run = runSteps({ mode: 'start', index, table: 't' }, 1);
+      const args = cliArgs(run);
+
+      expect(args[args.indexOf('--index') + 1]).toBe(index);
+      expect(evaluateString(job.name, { inputs: inputsOf({ mode: 'start', stage: 'staging', index }) })).toBe(
+        `Migrate ${index} (start, staging)`,
+      );
+      expect(run.summary).toContain(`#### Exit code 1 (start ${index}, staging)`);
+    });
+  });
+
   it('follows the execution given in follow mode, and reports exit code 3 when it is still running', () => {
     const run = runSteps({ mode: 'follow', 'execution-arn': EXECUTION_ARN, table: '' }, 3);
 
@@ -120,6 +164,15 @@ describe('migrate.yml', () => {
     expect(run.summary).toContain('#### Exit code 3 (follow, staging)');
     expect(run.summary).toContain('3 still running when the job stopped following it');
     expect(run.summary).toContain(`Started ${EXECUTION_ARN}`);
+  });
+
+  it('names no index when following, since the execution carries its own', () => {
+    const run = runSteps({ mode: 'follow', 'execution-arn': EXECUTION_ARN, index: 'inbox-type-index' }, 0);
+    const name = evaluateString(job.name, { inputs: inputsOf({ mode: 'follow', stage: 'staging' }) });
+
+    expect(cliArgs(run)).not.toContain('--index');
+    expect(name).toBe('Migrate an execution (follow, staging)');
+    expect(run.summary).not.toContain('inbox-type-index');
   });
 
   it('passes only options the migrate CLI documents', () => {
