@@ -25,7 +25,7 @@ const durationS = Number(values.duration);
 const concurrency = Number(values.concurrency);
 const slices = Number(values.slices);
 const sliceS = Number(values['slice-seconds']);
-const BATCH_SIZE = 4;
+const BATCH_SIZE = 25;
 
 const body = JSON.stringify({
   source: 'bench',
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       );
       return true;
     };
-    // For comparison only: what the engine takes when writes are grouped (the API does not batch).
+    // For comparison only: what the engine takes when writes are grouped by the client.
     const batchRaw = async (): Promise<boolean | string> => {
       const result = await db.doc.send(
         new BatchWriteCommand({
@@ -100,6 +100,18 @@ async function main(): Promise<void> {
       return Object.keys(result.UnprocessedItems ?? {}).length === 0 || 'unprocessed items';
     };
 
+    const batchBody = JSON.stringify({ events: Array.from({ length: 25 }, () => JSON.parse(body) as unknown) });
+    const postBatch = async (): Promise<boolean | string> => {
+      const res = await pool.request({
+        method: 'POST',
+        path: '/v1/events/batch',
+        headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
+        body: batchBody,
+      });
+      const answer = (await res.body.json()) as { created?: number };
+      return res.statusCode === 200 && answer.created === 25 ? true : `HTTP ${res.statusCode}`;
+    };
+
     process.stdout.write('Warming up...\n');
     await runAtFixedRate(postEvent, 200, 3);
     await runAtMaxThroughput(putRaw, concurrency, 2);
@@ -107,22 +119,28 @@ async function main(): Promise<void> {
     // Engine and API take turns in short slices, so both see the same machine and the same table size;
     // the ratio is the median of the per-slice ratios, which one noisy slice cannot swing.
     process.stdout.write(
-      `Engine PutItem vs API POST /v1/events, ${concurrency} in flight, ${slices} slices of ${sliceS}s each...\n`,
+      `Engine PutItem vs API POST /v1/events (${concurrency} in flight) vs POST /v1/events/batch (${concurrency / 4} in flight), ${slices} slices of ${sliceS}s each...\n`,
     );
     const raws: RunResult[] = [];
     const apis: RunResult[] = [];
+    const batches: RunResult[] = [];
+    await runAtMaxThroughput(postBatch, concurrency / 4, 2);
     for (let slice = 0; slice < slices; slice++) {
       if (slice % 2 === 0) {
         raws.push(await runAtMaxThroughput(putRaw, concurrency, sliceS));
         apis.push(await runAtMaxThroughput(postEvent, concurrency, sliceS));
+        batches.push(await runAtMaxThroughput(postBatch, concurrency / 4, sliceS));
       } else {
+        batches.push(await runAtMaxThroughput(postBatch, concurrency / 4, sliceS));
         apis.push(await runAtMaxThroughput(postEvent, concurrency, sliceS));
         raws.push(await runAtMaxThroughput(putRaw, concurrency, sliceS));
       }
     }
     const raw = medianRun(raws);
     const apiMax = medianRun(apis);
+    const batchMax = medianRun(batches);
     const ratio = median(apis.map((api, i) => (100 * api.achievedRate) / (raws[i]?.achievedRate ?? 1)));
+    const batchRatio = median(batches.map((batch, i) => (25 * batch.achievedRate) / (apis[i]?.achievedRate ?? 1)));
     process.stdout.write(
       `Engine: BatchWriteItem of ${BATCH_SIZE} items, ${concurrency / 4} in flight, ${sliceS}s...\n`,
     );
@@ -145,7 +163,9 @@ async function main(): Promise<void> {
         row(`engine PutItem (max, median slice)`, raw),
         row(`API POST /v1/events (max, median slice)`, apiMax),
         row(`API POST /v1/events (fixed ${rate}/s)`, fixed),
+        row(`API POST /v1/events/batch of 25 (max)`, batchMax),
         '',
+        `API batch: ${(25 * batchMax.achievedRate).toFixed(0)} events/s through POST /v1/events/batch (${concurrency / 4} batches in flight), ${batchRatio.toFixed(2)} x the single-event maximum (median of ${slices} per-slice ratios)`,
         `engine BatchWriteItem (${BATCH_SIZE} items/request, max): ${(batched.achievedRate * BATCH_SIZE).toFixed(0)} items/s, p95 ${batched.latency.p95Ms.toFixed(1)} ms per request`,
         `API max / engine max (median of ${slices} per-slice ratios): ${ratio.toFixed(1)}%`,
         `Fixed-rate run: ${fixed.sent} requests scheduled, ${fixed.succeeded} succeeded; latency measured from each request's scheduled time.`,

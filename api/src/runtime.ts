@@ -83,7 +83,12 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
       addToLogContext({ lookup_method: method });
       metrics.recordLookup(method);
     },
-    onInboxRead: ({ index, itemsRead }) => addToLogContext({ inbox_index: index, inbox_items_read: itemsRead }),
+    onInboxRead: ({ index, itemsRead, filter }) =>
+      addToLogContext({
+        inbox_index: index,
+        inbox_items_read: itemsRead,
+        ...(filter !== undefined ? { inbox_filter: filter } : {}),
+      }),
     logger,
   });
   const service = new EventService({

@@ -16,6 +16,8 @@ export interface LogContext {
   /** `GET /v1/inbox`: the index the page was read from, and the items read (at most 2 x limit through a filter index). */
   inbox_index?: string;
   inbox_items_read?: number;
+  /** The filters the request named: `source`, `event_type` or `source,event_type` (absent without a filter). */
+  inbox_filter?: string;
   /** API error code of an error response. */
   error_type?: string;
   /** `POST /v1/events/batch`: events in the batch, created (or replayed), and failed. */

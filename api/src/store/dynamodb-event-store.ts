@@ -59,7 +59,7 @@ export interface DynamoDbEventStoreOptions {
   /** Called once per lookup with the way it went, for logs and metrics. */
   onLookup?: (method: LookupMethod) => void;
   /** Called once per inbox request with the index it read and how many items it read, for logs. */
-  onInboxRead?: (read: { index: string; itemsRead: number }) => void;
+  onInboxRead?: (read: InboxReadReport) => void;
   logger?: Logger;
 }
 
@@ -78,7 +78,7 @@ export class DynamoDbEventStore implements EventStore {
   private readonly table: string;
   private readonly indexes: Readonly<Record<string, IndexStatus>>;
   private readonly onLookup: (method: LookupMethod) => void;
-  private readonly onInboxRead: (read: { index: string; itemsRead: number }) => void;
+  private readonly onInboxRead: (read: InboxReadReport) => void;
   private readonly logger: Logger | undefined;
   private readonly batchWriteAttempts: number;
   private readonly batchWriteBackoffMs: number;
@@ -381,7 +381,14 @@ export class DynamoDbEventStore implements EventStore {
       evaluated += page.ScannedCount ?? 0;
       startKey = page.LastEvaluatedKey;
     } while (startKey && events.length < query.limit && evaluated < budget);
-    this.onInboxRead({ index: read.indexName, itemsRead: evaluated });
+    const filter = [query.source !== undefined && 'source', query.eventType !== undefined && 'event_type'].filter(
+      (name) => name !== false,
+    );
+    this.onInboxRead({
+      index: read.indexName,
+      itemsRead: evaluated,
+      ...(filter.length > 0 ? { filter: filter.join(',') } : {}),
+    });
 
     if (events.length > query.limit) {
       const page = events.slice(0, query.limit);
@@ -460,6 +467,13 @@ export class DynamoDbEventStore implements EventStore {
       if (!isConditionalCheckFailed(error)) throw error;
     }
   }
+}
+
+/** What one inbox request read: the index, the items, and the filter it was asked (`source`, `event_type` or both). */
+export interface InboxReadReport {
+  index: string;
+  itemsRead: number;
+  filter?: string;
 }
 
 /** How one inbox request reads: which index, which partition of it, and what it still filters. */
