@@ -12,6 +12,8 @@ export interface RunResult {
   latency: LatencySummary;
   /** Latency of the operations that succeeded only (a fast refusal can hide slow successes in `latency`). */
   succeededLatency: LatencySummary;
+  /** Latency of the operations that failed only (how fast a refusal came). */
+  failedLatency: LatencySummary;
   failuresByReason: Record<string, number>;
 }
 
@@ -25,6 +27,7 @@ function summarize(
   recorder: LatencyRecorder,
   failures: Record<string, number>,
   succeededRecorder: LatencyRecorder,
+  failedRecorder: LatencyRecorder,
 ): RunResult {
   const durationS = (performance.now() - started) / 1000;
   return {
@@ -35,6 +38,7 @@ function summarize(
     achievedRate: succeeded / durationS,
     latency: recorder.summary(),
     succeededLatency: succeededRecorder.summary(),
+    failedLatency: failedRecorder.summary(),
     failuresByReason: failures,
   };
 }
@@ -46,6 +50,7 @@ function summarize(
 export async function runAtFixedRate(operation: Operation, ratePerS: number, durationS: number): Promise<RunResult> {
   const recorder = new LatencyRecorder();
   const succeededRecorder = new LatencyRecorder();
+  const failedRecorder = new LatencyRecorder();
   const failures: Record<string, number> = {};
   const total = Math.round(ratePerS * durationS);
   let succeeded = 0;
@@ -60,10 +65,12 @@ export async function runAtFixedRate(operation: Operation, ratePerS: number, dur
       if (ok) {
         succeeded++;
         succeededRecorder.recordMs(ms);
+      } else {
+        failedRecorder.recordMs(ms);
       }
     },
   });
-  return summarize(started, total, succeeded, recorder, failures, succeededRecorder);
+  return summarize(started, total, succeeded, recorder, failures, succeededRecorder, failedRecorder);
 }
 
 /** Closed model at fixed concurrency for `durationS`: the maximum throughput a target sustains. */
@@ -74,6 +81,7 @@ export async function runAtMaxThroughput(
 ): Promise<RunResult> {
   const recorder = new LatencyRecorder();
   const succeededRecorder = new LatencyRecorder();
+  const failedRecorder = new LatencyRecorder();
   const failures: Record<string, number> = {};
   const deadline = performance.now() + durationS * 1000;
   let sent = 0;
@@ -88,11 +96,13 @@ export async function runAtMaxThroughput(
       if (ok) {
         succeeded++;
         succeededRecorder.recordMs(ms);
+      } else {
+        failedRecorder.recordMs(ms);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarize(started, sent, succeeded, recorder, failures, succeededRecorder);
+  return summarize(started, sent, succeeded, recorder, failures, succeededRecorder, failedRecorder);
 }
 
 /** Runs one operation; true when it succeeded, otherwise its reason is counted in `failures`. */

@@ -18,6 +18,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     slices: { type: 'string', default: '8' },
     'slice-seconds': { type: 'string', default: '3' },
+    /** `off` starts the API with WRITE_COALESCING=off (one PutItem per event), for a comparison. */
+    coalescing: { type: 'string', default: 'on' },
   },
 });
 const rate = Number(values.rate);
@@ -57,7 +59,11 @@ function row(name: string, r: RunResult): string {
 
 async function main(): Promise<void> {
   process.stdout.write(`Starting the API and the embedded engine (as npm start does)...\n`);
-  const server = await startServerProcess({}, { outputFile: join(tmpdir(), 'triggers-api-bench-api.log') });
+  const server = await startServerProcess(
+    { WRITE_COALESCING: values.coalescing === 'off' ? 'off' : 'on' },
+    { outputFile: join(tmpdir(), 'triggers-api-bench-api.log') },
+  );
+  process.stdout.write(`API with WRITE_COALESCING=${values.coalescing === 'off' ? 'off' : 'on'}\n`);
   const pool = new Pool(server.url, { connections: concurrency });
   const db = createDynamoDbClients({ region: 'us-east-1', endpoint: server.dynamodbEndpoint });
   try {

@@ -117,14 +117,15 @@ async function main(): Promise<void> {
         medianBy(runs, (r) => r.latency.p95Ms)
           .toFixed(1)
           .padStart(12),
+        (runs.some((r) => r.failed > 0) ? medianBy(runs, (r) => r.failedLatency.p95Ms).toFixed(1) : '-').padStart(12),
       ].join(' ');
     });
     process.stdout.write(
       [
         '',
         `medians of ${slices} slices; latency from each request's scheduled time`,
-        'admission  max/s (64)  served/s at  p50 ms   p95 ms   p99 ms     shed    other  p95 all ms',
-        `           closed loop  ${offered}/s   (201s)   (201s)   (201s)     (503)  failures  (with 503s)`,
+        'admission  max/s (64)  served/s at  p50 ms   p95 ms   p99 ms     shed    other  p95 all ms  p95 ms',
+        `           closed loop  ${offered}/s   (201s)   (201s)   (201s)     (503)  failures  (with 503s)   (503s)`,
         ...rows,
         '',
       ].join('\n'),
