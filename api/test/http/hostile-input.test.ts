@@ -63,7 +63,8 @@ describe('hostile input', () => {
   let api: TestApi;
   let port: number;
   beforeAll(async () => {
-    api = await startTestApi();
+    // The server as shipped: new events are written together (WRITE_COALESCING=on).
+    api = await startTestApi({ env: { WRITE_COALESCING: 'on' } });
     port = Number(new URL(api.url).port);
   });
   afterAll(async () => {

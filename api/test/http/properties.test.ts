@@ -204,7 +204,8 @@ describe('properties of the HTTP surface under generated input', () => {
   /** Events in the table (idempotency reservations are items too, but not events). */
   const countEvents = async (): Promise<number> => (await api.scanEvents()).filter(isEventItem).length;
   beforeAll(async () => {
-    api = await startTestApi();
+    // The server as shipped: new events are written together (WRITE_COALESCING=on).
+    api = await startTestApi({ env: { WRITE_COALESCING: 'on' } });
     storedBefore = await countEvents();
   });
   afterAll(async () => {
