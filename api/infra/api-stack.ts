@@ -117,6 +117,7 @@ export class ApiStack extends Stack {
         actions: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'dynamodb:BatchWriteItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'dynamodb:Query',

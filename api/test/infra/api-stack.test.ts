@@ -149,6 +149,7 @@ describe('ApiStack', () => {
         Action: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'dynamodb:BatchWriteItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'dynamodb:Query',
@@ -166,6 +167,37 @@ describe('ApiStack', () => {
       }),
     ]);
     expect(JSON.stringify(statements)).not.toContain('/index/*');
+  });
+
+  it('grants the API every DynamoDB operation its event store sends, on the events table', () => {
+    // The document client's commands, by the DynamoDB operation each one is.
+    const operations: Record<string, string> = {
+      Get: 'GetItem',
+      Put: 'PutItem',
+      BatchWrite: 'BatchWriteItem',
+      Update: 'UpdateItem',
+      Delete: 'DeleteItem',
+      Query: 'Query',
+      Scan: 'Scan',
+      DescribeTable: 'DescribeTable',
+    };
+    const sources = ['api/src/store/dynamodb-event-store.ts', 'api/src/store/index-control.ts'];
+    const used = new Set(
+      sources.flatMap((file) =>
+        [...readFileSync(join(__dirname, '../../..', file), 'utf8').matchAll(/new (\w+)Command\(/g)].map(
+          (match) => `dynamodb:${operations[match[1] ?? ''] ?? `unknown ${match[1]}`}`,
+        ),
+      ),
+    );
+    const granted = statementsOf('Handler')
+      .filter(
+        (s) => JSON.stringify(s.Resource).includes('EventsTable') && !JSON.stringify(s.Resource).includes('/index/'),
+      )
+      .flatMap((s) => ([] as string[]).concat(s.Action));
+    // Scan is the deploy resource's (markIndexesVerifiedIfEmpty), which has a role of its own.
+    used.delete('dynamodb:Scan');
+    expect(used.size).toBeGreaterThanOrEqual(6);
+    expect([...used].filter((operation) => !granted.includes(operation))).toEqual([]);
   });
 
   it('attaches no AWSLambdaBasicExecutionRole: each function may write to its own log group only', () => {
