@@ -21,6 +21,11 @@ export interface TriggersApiStacksOptions {
    * (context `trafficExpected=true|false`; default: true for `Production` only).
    */
   trafficExpected?: boolean;
+  /**
+   * The derived indexes the events table declares (context `eventsTableIndexes`, a comma-separated list;
+   * default all): an existing table takes them one deploy at a time (docs/DEPLOY.md).
+   */
+  eventsTableIndexes?: string[];
   /** Throttling and reserved concurrency of the stage (context `throttleRatePerSecond`, `throttleBurst`, `reservedConcurrency`). */
   apiLimits?: Partial<ApiLimits>;
 }
@@ -32,7 +37,9 @@ export function addTriggersApiStacks(
 ): { api: ApiStack; migration: MigrationStack; monitoring: MonitoringStack } {
   const { stage } = options;
   const limits = options.apiLimits ?? contextLimits(app);
-  const api = new ApiStack(app, `TriggersApi-${stage}`, { stage, version: options.version, limits });
+  const listed = options.eventsTableIndexes ?? contextList(app, 'eventsTableIndexes');
+  const derivedIndexes = listed.length > 0 ? { derivedIndexes: listed } : {};
+  const api = new ApiStack(app, `TriggersApi-${stage}`, { stage, version: options.version, limits, ...derivedIndexes });
   const migration = new MigrationStack(app, `TriggersApi-${stage}-Migration`, {
     eventsTable: api.eventsTable,
     legacyTableNames: options.migrationLegacyTables ?? contextList(app, 'migrationLegacyTables'),
@@ -43,6 +50,7 @@ export function addTriggersApiStacks(
     handler: api.handler,
     httpApi: api.httpApi,
     eventsTable: api.eventsTable,
+    ...derivedIndexes,
     apiKeysTable: api.apiKeysTable,
     logGroup: api.logGroup,
     migrationStateMachine: migration.migration.stateMachine,

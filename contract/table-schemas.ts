@@ -163,10 +163,15 @@ export const PENDING_ONLY_ATTRIBUTES = [
 
 /**
  * CreateTable input for the events table. A new table has every index. `legacy` gives a table as created
- * before the derived indexes existed (only `inbox-index`), which the migration workflow upgrades.
+ * before the derived indexes existed (only `inbox-index`), which the migration workflow upgrades;
+ * `derivedIndexes` names the derived indexes to include (a stack adding them to an existing table one
+ * deploy at a time). An unknown name throws.
  */
-export function eventsTableDefinition(tableName: string, options: { legacy?: boolean } = {}): CreateTableCommandInput {
-  const derived = options.legacy ? [] : DERIVED_INDEX_NAMES.map(derivedIndex);
+export function eventsTableDefinition(
+  tableName: string,
+  options: { legacy?: boolean; derivedIndexes?: readonly string[] } = {},
+): CreateTableCommandInput {
+  const derived = options.legacy ? [] : (options.derivedIndexes ?? DERIVED_INDEX_NAMES).map(derivedIndex);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',

@@ -28,6 +28,8 @@ export interface MonitoringStackProps extends StackProps {
   readonly stage: string;
   readonly spec: SloSpec;
   readonly handler: IFunction;
+  /** The derived indexes the events table declares, as given to the ApiStack (default all): each gets its widgets. */
+  readonly derivedIndexes?: readonly string[];
   readonly httpApi: HttpApi;
   readonly eventsTable: Table;
   readonly apiKeysTable: Table;
@@ -88,7 +90,10 @@ export class MonitoringStack extends Stack {
       .monitorApiGatewayV2HttpApi({ api: props.httpApi, humanReadableName: 'HTTP API' })
       .monitorDynamoTable({ table: props.eventsTable, humanReadableName: 'Events table' })
       .monitorDynamoTable({ table: props.apiKeysTable, humanReadableName: 'API keys table' });
-    for (const index of eventsTableDefinition(props.eventsTable.tableName).GlobalSecondaryIndexes ?? []) {
+    const schema = eventsTableDefinition(props.eventsTable.tableName, {
+      ...(props.derivedIndexes ? { derivedIndexes: props.derivedIndexes } : {}),
+    });
+    for (const index of schema.GlobalSecondaryIndexes ?? []) {
       facade.monitorDynamoTableGlobalSecondaryIndex({
         table: props.eventsTable,
         globalSecondaryIndexName: index.IndexName ?? '',

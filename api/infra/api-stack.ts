@@ -30,6 +30,11 @@ export interface ApiStackProps extends StackProps {
    * SLO's ingestion objective). Lower `reservedConcurrency` where the account's concurrency quota is small.
    */
   readonly limits?: Partial<ApiLimits>;
+  /**
+   * The derived indexes the events table declares (default all of DERIVED_INDEXES). CloudFormation adds
+   * one GSI per stack update, so a table that already exists takes them one deploy at a time.
+   */
+  readonly derivedIndexes?: readonly string[];
 }
 
 /** Events and keys tables, the Koa app as a Lambda function, and the HTTP API in front of it. */
@@ -54,9 +59,14 @@ export class ApiStack extends Stack {
     }
     this.limits = apiLimits(props.limits);
 
-    this.eventsTable = tableFrom(this, 'EventsTable', eventsTableDefinition(`triggers-api-events-${stage}`), {
-      timeToLiveAttribute: EVENTS_TTL_ATTRIBUTE,
-    });
+    this.eventsTable = tableFrom(
+      this,
+      'EventsTable',
+      eventsTableDefinition(`triggers-api-events-${stage}`, derivedIndexesOption(props)),
+      {
+        timeToLiveAttribute: EVENTS_TTL_ATTRIBUTE,
+      },
+    );
     this.apiKeysTable = tableFrom(this, 'ApiKeysTable', apiKeysTableDefinition(`triggers-api-keys-${stage}`));
 
     // A table this deploy creates is marked verified, so the API never scans on it (DESIGN §4).
@@ -111,7 +121,7 @@ export class ApiStack extends Stack {
     );
     // Least privilege: the item operations the API uses on the events table, and queries on the indexes the
     // schema module names (not `index/*`: an index a later migration adds is granted when the schema names it).
-    const eventsSchema = eventsTableDefinition(`triggers-api-events-${stage}`);
+    const eventsSchema = eventsTableDefinition(`triggers-api-events-${stage}`, derivedIndexesOption(props));
     this.handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [
@@ -320,4 +330,9 @@ export class EventIdIndexControl extends Construct {
       reason: "CDK's provider framework invokes the handler by any of its versions",
     });
   }
+}
+
+/** The schema options for the stack's declared derived indexes (all, unless the props name some). */
+function derivedIndexesOption(props: ApiStackProps): { derivedIndexes?: readonly string[] } {
+  return props.derivedIndexes ? { derivedIndexes: props.derivedIndexes } : {};
 }

@@ -8,7 +8,15 @@ import { ApiStack, tableFrom } from '../../infra/api-stack';
 import { DEFAULT_API_LIMITS, defaultApiLimits } from '../../infra/api-limits';
 import { SLO_SPEC } from '../../../contract/slo-spec';
 import { HTTP_API_ACCESS_LOG_FORMAT, accessLogFormat } from '../../infra/http-api-access-log';
-import { apiKeysTableDefinition, eventsTableDefinition } from '../../../contract/table-schemas';
+import {
+  apiKeysTableDefinition,
+  EVENT_ID_INDEX,
+  eventsTableDefinition,
+  INBOX_INDEX,
+  INBOX_SOURCE_INDEX,
+  INBOX_TYPE_INDEX,
+} from '../../../contract/table-schemas';
+import { addTriggersApiStacks } from '../../../cdk-stacks';
 
 function synth(): { template: Template } {
   // Bundling the Lambda code is left out here: the assertions are about the template.
@@ -198,6 +206,30 @@ describe('ApiStack', () => {
     used.delete('dynamodb:Scan');
     expect(used.size).toBeGreaterThanOrEqual(6);
     expect([...used].filter((operation) => !granted.includes(operation))).toEqual([]);
+  });
+
+  it('declares only the derived indexes context eventsTableIndexes names (one more per deploy on an existing table), and refuses an unknown one', () => {
+    const stepApp = new App({
+      context: { 'aws:cdk:bundling-stacks': [], eventsTableIndexes: `${EVENT_ID_INDEX},${INBOX_SOURCE_INDEX}` },
+    });
+    const stacks = addTriggersApiStacks(stepApp, { stage: 'Step', version: '0' });
+    const tables = Template.fromStack(stacks.api).findResources('AWS::DynamoDB::Table');
+    const events = Object.entries(tables).find(([id]) => id.startsWith('EventsTable'))?.[1] as {
+      Properties: { GlobalSecondaryIndexes: { IndexName: string }[] };
+    };
+    expect(events.Properties.GlobalSecondaryIndexes.map((gsi) => gsi.IndexName)).toEqual([
+      INBOX_INDEX,
+      EVENT_ID_INDEX,
+      INBOX_SOURCE_INDEX,
+    ]);
+    const widgets = JSON.stringify(Template.fromStack(stacks.monitoring).findResources('AWS::CloudWatch::Dashboard'));
+    expect(widgets).toContain(INBOX_SOURCE_INDEX);
+    expect(widgets).not.toContain(INBOX_TYPE_INDEX);
+
+    const unknown = new App({ context: { 'aws:cdk:bundling-stacks': [], eventsTableIndexes: 'no-such-index' } });
+    expect(() => addTriggersApiStacks(unknown, { stage: 'Bad', version: '0' })).toThrow(
+      /No derived index no-such-index/,
+    );
   });
 
   it('attaches no AWSLambdaBasicExecutionRole: each function may write to its own log group only', () => {
