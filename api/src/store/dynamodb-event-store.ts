@@ -381,14 +381,8 @@ export class DynamoDbEventStore implements EventStore {
       evaluated += page.ScannedCount ?? 0;
       startKey = page.LastEvaluatedKey;
     } while (startKey && events.length < query.limit && evaluated < budget);
-    const filter = [query.source !== undefined && 'source', query.eventType !== undefined && 'event_type'].filter(
-      (name) => name !== false,
-    );
-    this.onInboxRead({
-      index: read.indexName,
-      itemsRead: evaluated,
-      ...(filter.length > 0 ? { filter: filter.join(',') } : {}),
-    });
+    const filter = filterLabel(query);
+    this.onInboxRead({ index: read.indexName, itemsRead: evaluated, ...(filter ? { filter } : {}) });
 
     if (events.length > query.limit) {
       const page = events.slice(0, query.limit);
@@ -507,6 +501,12 @@ function inboxFilter(query: InboxQuery): { indexName: string; keyName: string; k
     };
   }
   return undefined;
+}
+
+/** The filters a query names, as logged: `source`, `event_type` or `source,event_type`; undefined without one. */
+function filterLabel(query: InboxQuery): string | undefined {
+  const names = [query.source !== undefined ? 'source' : '', query.eventType !== undefined ? 'event_type' : ''];
+  return names.filter(Boolean).join(',') || undefined;
 }
 
 function lastSk(events: StoredEvent[]): string | undefined {
