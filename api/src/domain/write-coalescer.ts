@@ -7,7 +7,7 @@ import type { StoredEvent } from '../../../contract/event';
  * per eight events) without every event waiting while the engine works through 25 items: at a fixed
  * 1,000 events/s, batches of 25 gave p95 301-391 ms and batches of 8 gave 129-136 ms (docs/PERFORMANCE.md).
  */
-const MAX_BATCH = 8;
+export const MAX_COALESCED_BATCH = 8;
 
 /**
  * Writes new events that arrive together in one BatchWriteItem instead of one PutItem each: a long-running
@@ -53,7 +53,7 @@ export class WriteCoalescer {
 
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, MAX_COALESCED_BATCH);
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
