@@ -118,7 +118,8 @@ export function preflight(
   takeLock.addCatch(
     readLock.next(
       new sfn.Choice(scope, 'Is the table locked?')
-        .when(sfn.Condition.isNotPresent(LOCK_HOLDER), takeLock)
+        // Not IsPresent rather than `IsPresent: false`, which aws-local-stepfunctions never matches.
+        .when(sfn.Condition.not(sfn.Condition.isPresent(LOCK_HOLDER)), takeLock)
         // A retried put whose first answer was lost finds the lock already ours.
         .when(sfn.Condition.stringEqualsJsonPath(LOCK_HOLDER, '$$.Execution.Id'), indexPresent)
         .otherwise(

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
+import { StateMachine } from 'aws-local-stepfunctions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EventIdIndexMigration } from '../../infra/event-id-index-migration';
@@ -262,6 +263,29 @@ describe('EventIdIndexMigration', () => {
           Next: 'Is the index present',
         },
       ]),
+    );
+  });
+
+  it('takes the lock again when it vanished between the put and the read, as run by aws-local-stepfunctions too', async () => {
+    // The Choice alone, its targets replaced by Pass states that say which one was taken.
+    const choice = States['Is the table locked?'];
+    const nexts = ((choice?.Choices ?? []) as { Next: string }[]).map((c) => c.Next);
+    const targets = [...new Set([...nexts, choice?.Default ?? ''])];
+    const definition = {
+      StartAt: 'Is the table locked?',
+      States: {
+        'Is the table locked?': choice,
+        ...Object.fromEntries(targets.map((name) => [name, { Type: 'Pass', Result: name, End: true }])),
+      },
+    };
+    const run = (input: unknown) =>
+      new StateMachine(definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
+        validationOptions: { checkPaths: false, checkArn: false },
+      }).run(input as never, { context: { Execution: { Id: 'arn:execution:mine' } } }).result;
+
+    await expect(run({ lock: {} })).resolves.toBe('Take the lock');
+    await expect(run({ lock: { Item: { holder: { S: 'arn:execution:mine' } } } })).resolves.toBe(
+      'Is the index present',
     );
   });
 
