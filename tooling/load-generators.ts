@@ -20,27 +20,38 @@ export interface RunResult {
 /** One unit of work: resolves true on success, false or throws on failure (the reason is counted). */
 export type Operation = (i: number) => Promise<boolean | string>;
 
-function summarize(
-  started: number,
-  sent: number,
-  succeeded: number,
-  recorder: LatencyRecorder,
-  failures: Record<string, number>,
-  succeededRecorder: LatencyRecorder,
-  failedRecorder: LatencyRecorder,
-): RunResult {
-  const durationS = (performance.now() - started) / 1000;
-  return {
-    sent,
-    succeeded,
-    failed: sent - succeeded,
-    durationS,
-    achievedRate: succeeded / durationS,
-    latency: recorder.summary(),
-    succeededLatency: succeededRecorder.summary(),
-    failedLatency: failedRecorder.summary(),
-    failuresByReason: failures,
-  };
+/** The outcomes of a run's operations: latency of all, of the successes and of the failures, failures by reason. */
+class Outcomes {
+  readonly failures: Record<string, number> = {};
+  succeeded = 0;
+  private readonly all = new LatencyRecorder();
+  private readonly ok = new LatencyRecorder();
+  private readonly failed = new LatencyRecorder();
+
+  record(succeeded: boolean, ms: number): void {
+    this.all.recordMs(ms);
+    if (succeeded) {
+      this.succeeded++;
+      this.ok.recordMs(ms);
+    } else {
+      this.failed.recordMs(ms);
+    }
+  }
+
+  summarize(started: number, sent: number): RunResult {
+    const durationS = (performance.now() - started) / 1000;
+    return {
+      sent,
+      succeeded: this.succeeded,
+      failed: sent - this.succeeded,
+      durationS,
+      achievedRate: this.succeeded / durationS,
+      latency: this.all.summary(),
+      succeededLatency: this.ok.summary(),
+      failedLatency: this.failed.summary(),
+      failuresByReason: this.failures,
+    };
+  }
 }
 
 /**
@@ -48,29 +59,18 @@ function summarize(
  * latency is measured from that scheduled time (the load runner's loop, `runOpenModel`).
  */
 export async function runAtFixedRate(operation: Operation, ratePerS: number, durationS: number): Promise<RunResult> {
-  const recorder = new LatencyRecorder();
-  const succeededRecorder = new LatencyRecorder();
-  const failedRecorder = new LatencyRecorder();
-  const failures: Record<string, number> = {};
+  const outcomes = new Outcomes();
   const total = Math.round(ratePerS * durationS);
-  let succeeded = 0;
   const started = performance.now();
   await runOpenModel({
     startedAt: started,
     dueTimesMs: Array.from({ length: total }, (_, i) => (i * 1000) / ratePerS),
     start: async (i, dueAt) => {
-      const ok = await attempt(operation, i, failures);
-      const ms = performance.now() - dueAt;
-      recorder.recordMs(ms);
-      if (ok) {
-        succeeded++;
-        succeededRecorder.recordMs(ms);
-      } else {
-        failedRecorder.recordMs(ms);
-      }
+      const ok = await attempt(operation, i, outcomes.failures);
+      outcomes.record(ok, performance.now() - dueAt);
     },
   });
-  return summarize(started, total, succeeded, recorder, failures, succeededRecorder, failedRecorder);
+  return outcomes.summarize(started, total);
 }
 
 /** Closed model at fixed concurrency for `durationS`: the maximum throughput a target sustains. */
@@ -79,30 +79,19 @@ export async function runAtMaxThroughput(
   concurrency: number,
   durationS: number,
 ): Promise<RunResult> {
-  const recorder = new LatencyRecorder();
-  const succeededRecorder = new LatencyRecorder();
-  const failedRecorder = new LatencyRecorder();
-  const failures: Record<string, number> = {};
+  const outcomes = new Outcomes();
   const deadline = performance.now() + durationS * 1000;
   let sent = 0;
-  let succeeded = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      const ok = await attempt(operation, sent++, failures);
-      const ms = performance.now() - t0;
-      recorder.recordMs(ms);
-      if (ok) {
-        succeeded++;
-        succeededRecorder.recordMs(ms);
-      } else {
-        failedRecorder.recordMs(ms);
-      }
+      const ok = await attempt(operation, sent++, outcomes.failures);
+      outcomes.record(ok, performance.now() - t0);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarize(started, sent, succeeded, recorder, failures, succeededRecorder, failedRecorder);
+  return outcomes.summarize(started, sent);
 }
 
 /** Runs one operation; true when it succeeded, otherwise its reason is counted in `failures`. */

@@ -18,7 +18,7 @@ import type { MetricsSink } from './observability/metrics/metrics-sink';
 import { createDynamoDbClients, type DynamoDbClients } from '../../platform/dynamodb-client';
 import { DynamoDbApiKeyStore } from './store/dynamodb-api-key-store';
 import { DynamoDbEventStore } from './store/dynamodb-event-store';
-import { IndexStatus, readIndexState } from './store/index-control';
+import { IndexStates, readIndexStates } from './store/index-control';
 import { DERIVED_INDEX_NAMES } from '../../contract/table-schemas';
 
 export interface Runtime {
@@ -27,8 +27,8 @@ export interface Runtime {
   clients: DynamoDbClients;
   service: EventService;
   apiKeys: DynamoDbApiKeyStore;
-  /** The state of each derived index (DERIVED_INDEXES), read at most every INDEX_REFRESH_SECONDS. */
-  indexes: Readonly<Record<string, IndexStatus>>;
+  /** The states of the derived indexes (DERIVED_INDEXES), read together at most every INDEX_REFRESH_SECONDS. */
+  indexes: IndexStates;
   /** Closes the SDK clients' sockets (the store's, and the health probe's once it exists). */
   destroyClients(): void;
 }
@@ -69,11 +69,9 @@ export function createRuntime(config: ApiConfig, logger: Logger, parts: RuntimeP
     knownEndpoints: API_ENDPOINTS,
     onSinkError: (error) => runWithoutLogContext(() => logger.warn({ err: error }, 'A metrics sink failed')),
   });
-  const indexes = Object.fromEntries(
-    DERIVED_INDEX_NAMES.map((name) => [
-      name,
-      new IndexStatus(() => readIndexState(db.client, db.doc, config.tables.events, name), config.indexRefreshMs),
-    ]),
+  const indexes = new IndexStates(
+    () => readIndexStates(db.client, db.doc, config.tables.events, DERIVED_INDEX_NAMES),
+    config.indexRefreshMs,
   );
   const store = new DynamoDbEventStore({
     doc: db.doc,

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { EVENT_SK_PREFIX, eventSortKey, type StoredEvent } from '../../../contract/event';
 import { idempotencySortKey, type IdempotencyRecord } from '../../../contract/idempotency';
 import { ConflictError, NotFoundError } from '../errors';
-import type { IndexStatus } from './index-control';
+import type { IndexStates } from './index-control';
 import { isConditionalCheckFailed, storeCall } from './dynamodb-errors';
 import { fromEventItem, isEventItem, toEventItem, type EventItem } from './event-item';
 import type { EventStore, FoundEvent, InboxPage, InboxQuery, LookupMethod } from './event-store';
@@ -48,8 +48,8 @@ export const MAX_BATCH_WRITE_ITEMS = 25;
 export interface DynamoDbEventStoreOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
-  /** State of each derived index, by name (DERIVED_INDEXES); an index missing here is treated as absent. */
-  indexes: Readonly<Record<string, IndexStatus>>;
+  /** States of the derived indexes (DERIVED_INDEXES); an index they do not cover is treated as absent. */
+  indexes: IndexStates;
   /** Attempts at items BatchWriteItem leaves unprocessed, the first included (default 5). */
   batchWriteAttempts?: number;
   /** Backoff ceiling before the first retry of unprocessed items, doubled per retry, with full jitter (default 50 ms). */
@@ -76,7 +76,7 @@ interface IdempotencyItem {
 export class DynamoDbEventStore implements EventStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
-  private readonly indexes: Readonly<Record<string, IndexStatus>>;
+  private readonly indexes: IndexStates;
   private readonly onLookup: (method: LookupMethod) => void;
   private readonly onInboxRead: (read: InboxReadReport) => void;
   private readonly logger: Logger | undefined;
@@ -177,7 +177,7 @@ export class DynamoDbEventStore implements EventStore {
           return recent && { event: recent, method: 'gsi' };
         }
       } else {
-        this.indexes[EVENT_ID_INDEX]?.invalidate();
+        this.indexes.invalidate();
       }
     }
     this.onLookup('scan');
@@ -259,7 +259,7 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   private async indexState(name: string): Promise<IndexState> {
-    return (await this.indexes[name]?.current()) ?? 'absent';
+    return this.indexes.current(name);
   }
 
   async acknowledgeEvent(event: StoredEvent, acknowledgedAt: string): Promise<StoredEvent> {
@@ -326,7 +326,7 @@ export class DynamoDbEventStore implements EventStore {
       } catch (error) {
         // Verified, yet gone (deleted by hand): read the state again and filter `inbox-index` meanwhile.
         if ((error as { name?: string }).name !== 'ValidationException') throw error;
-        this.indexes[filter.indexName]?.invalidate();
+        this.indexes.invalidate();
       }
     }
     return this.readInbox(query, {

@@ -124,34 +124,48 @@ export async function readIndexState(
   return states[indexName] ?? 'absent';
 }
 
-/** Caches an index's state and refreshes it at most every `refreshMs`, so a finished migration is picked up without a restart. */
-export class IndexStatus {
-  private state: IndexState | undefined;
-  private readAt = 0;
-  private refreshing: Promise<IndexState> | undefined;
+/**
+ * Caches the states of some indexes, read together (one table description, one control record each), and
+ * refreshes them at most every `refreshMs`, so a finished migration is picked up without a restart.
+ */
+export class IndexStates {
+  /** The last states read; empty until a read succeeds, when every index counts as `unverified`. */
+  private states: Readonly<Record<string, IndexState>> = {};
+  private succeeded = false;
+  private readAt: number | undefined;
+  private refreshing: Promise<void> | undefined;
 
   constructor(
-    private readonly read: () => Promise<IndexState>,
+    private readonly read: () => Promise<Readonly<Record<string, IndexState>>>,
     private readonly refreshMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Current state; a failed refresh keeps the last known state (or `unverified`, which is always safe). */
-  async current(): Promise<IndexState> {
-    if (this.state !== undefined && this.clock() - this.readAt < this.refreshMs) return this.state;
-    this.refreshing ??= this.read()
-      .catch(() => this.state ?? 'unverified')
-      .then((state) => {
-        this.state = state;
-        this.readAt = this.clock();
-        this.refreshing = undefined;
-        return state;
-      });
-    return this.refreshing;
+  /**
+   * An index's current state. A failed refresh keeps the last known states (before any, `unverified`, which
+   * is always safe) until the next refresh is due; an index the reader does not cover is `absent`.
+   */
+  async current(indexName: string): Promise<IndexState> {
+    if (this.readAt === undefined || this.clock() - this.readAt >= this.refreshMs) {
+      this.refreshing ??= this.read()
+        .then(
+          (states) => {
+            this.states = states;
+            this.succeeded = true;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          this.readAt = this.clock();
+          this.refreshing = undefined;
+        });
+      await this.refreshing;
+    }
+    return this.states[indexName] ?? (this.succeeded ? 'absent' : 'unverified');
   }
 
-  /** Forgets the cached state so the next use reads it again. */
+  /** Forgets when the states were read, so the next use reads them again. */
   invalidate(): void {
-    this.readAt = 0;
+    this.readAt = undefined;
   }
 }

@@ -45,15 +45,24 @@ export async function seedLegacyEvents(doc: DynamoDBDocumentClient, options: Leg
       retention,
     ),
   );
-  const batches: EventItem[][] = [];
-  for (let i = 0; i < items.length; i += BATCH_SIZE) batches.push(items.slice(i, i + BATCH_SIZE));
-  for (let i = 0; i < batches.length; i += PARALLEL_BATCHES) {
-    await Promise.all(batches.slice(i, i + PARALLEL_BATCHES).map((batch) => writeBatch(doc, options.tableName, batch)));
-  }
+  await writeItems(doc, options.tableName, items);
   return items;
 }
 
-async function writeBatch(doc: DynamoDBDocumentClient, tableName: string, batch: EventItem[]): Promise<void> {
+/** Writes items in BatchWriteItem calls of 25, 8 at a time, sending unprocessed items again with backoff. */
+export async function writeItems(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly object[],
+): Promise<void> {
+  const batches: object[][] = [];
+  for (let i = 0; i < items.length; i += BATCH_SIZE) batches.push(items.slice(i, i + BATCH_SIZE));
+  for (let i = 0; i < batches.length; i += PARALLEL_BATCHES) {
+    await Promise.all(batches.slice(i, i + PARALLEL_BATCHES).map((batch) => writeBatch(doc, tableName, batch)));
+  }
+}
+
+async function writeBatch(doc: DynamoDBDocumentClient, tableName: string, batch: readonly object[]): Promise<void> {
   let pending: Record<string, unknown>[] = batch.map((item) => ({ PutRequest: { Item: item } }));
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 10) throw new Error(`Could not write ${pending.length} seed items to ${tableName}`);

@@ -76,10 +76,10 @@ describe('the API during an event-id-index migration', () => {
 
     // Marked verified: a miss in the index is now trusted, without restarting the API.
     await markIndexVerified(api.runtime.clients.doc, api.config.tables.events, EVENT_ID_INDEX, 'test');
-    let state = await api.runtime.indexes[EVENT_ID_INDEX].current();
+    let state = await api.runtime.indexes.current(EVENT_ID_INDEX);
     for (let i = 0; i < 30 && state !== 'verified'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      state = await api.runtime.indexes[EVENT_ID_INDEX].current();
+      state = await api.runtime.indexes.current(EVENT_ID_INDEX);
     }
     expect(state).toBe('verified');
     expect(await lookup(legacyId(11))).toEqual({ status: 200, method: 'gsi' });

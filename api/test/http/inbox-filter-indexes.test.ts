@@ -208,20 +208,20 @@ describe('a filter whose index is not verified', () => {
     );
     await seedEvents(api.runtime.clients.doc, api.config.tables.events, events);
     const expected = events.filter((e) => e.source === 'fallback-1').map((e) => e.eventId);
-    const status = api.runtime.indexes[INBOX_SOURCE_INDEX];
+    const states = api.runtime.indexes;
     const control = { tenant_id: CONTROL_TENANT, sk: indexControlSk(INBOX_SOURCE_INDEX) };
     const { Item: record } = await api.runtime.clients.doc.send(
       new GetCommand({ TableName: api.config.tables.events, Key: control }),
     );
     await api.runtime.clients.doc.send(new DeleteCommand({ TableName: api.config.tables.events, Key: control }));
-    status.invalidate();
+    states.invalidate();
     try {
       const unverified = await pageThrough('&source=fallback-1', 50);
       expect(unverified.events.map((e) => e.event_id)).toEqual(expected);
       expect(unverified.indexes).toEqual(new Set([INBOX_INDEX]));
     } finally {
       await api.runtime.clients.doc.send(new PutCommand({ TableName: api.config.tables.events, Item: record }));
-      status.invalidate();
+      states.invalidate();
     }
     const verified = await pageThrough('&source=fallback-1', 50);
     expect(verified.events.map((e) => e.event_id)).toEqual(expected);
